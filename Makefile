@@ -1,0 +1,42 @@
+# slices-agent — see README.md.
+GO        ?= go
+BIN       ?= bin
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all build test demo bench bench-smoke lint fuzz clean
+
+all: build
+
+## build: the three binaries into ./bin
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+## test: every test; the system keyring tests run on a private D-Bus with a throwaway gnome-keyring
+test:
+	$(GO) vet ./...
+	scripts/with-keyring $(GO) test -count=1 -timeout 15m ./...
+
+## demo: the emulated portal + an agent on a private socket, logged in, then what to type
+demo: build
+	scripts/demo
+
+## bench: the Go benchmarks (agent socket path against a bare server, token verification, TUI)
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
+
+## bench-smoke: the benchmark harness runs at all (short, in CI through make test's packages)
+bench-smoke:
+	$(GO) test -run '^$$' -bench . -benchtime 50x ./...
+
+## lint: gofmt, go vet, staticcheck
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+## fuzz: a short run of each fuzz target
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./token/
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,292 @@
+// Package agent is the slices-agent daemon: it holds the user's login and the
+// project tokens, keeps them in the OS keyring, renews them before they
+// expire, verifies every token the portal hands out and serves them over the
+// ipc socket API.
+//
+// Data flows one way: portal → agent (verify, store, renew) → ipc → clients.
+package agent
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/slices-ri/slices-agent/ipc"
+	"github.com/slices-ri/slices-agent/keyring"
+	"github.com/slices-ri/slices-agent/portal"
+	"github.com/slices-ri/slices-agent/token"
+)
+
+// Options configures an Agent.
+type Options struct {
+	PortalURL string
+	ClientID  string
+	Socket    string // reported in status
+	Version   string
+	StateDir  string // non-secret state: tracked projects
+	// Keyring holds the secrets; KeyringNote says why this backend was chosen.
+	Keyring     keyring.Store
+	KeyringNote string
+	Logger      *slog.Logger
+	Now         func() time.Time
+	// HTTPClient, when set, is used to talk to the portal (tests).
+	Portal *portal.Client
+}
+
+// Agent holds the tokens and implements ipc.Service.
+type Agent struct {
+	opts   Options
+	log    *slog.Logger
+	now    func() time.Time
+	portal *portal.Client
+	verify *verifier
+	vault  *vault
+	events *broker
+
+	ctx      context.Context // lives until Close
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	shutdown chan struct{}
+	stopOnce sync.Once
+
+	mu         sync.Mutex
+	sess       session
+	projects   map[string]*entry // tracked projects by id
+	catalog    catalog
+	lock       lockState
+	login      *loginFlow
+	persistErr string // last keyring/state failure, shown in status
+}
+
+// session is the user's login: the access token (the user token) in an
+// entry like any other, plus what renews it.
+type session struct {
+	user          *entry
+	refresh       string
+	subject       string
+	username      string
+	loggedIn      bool
+	loginRequired bool // the portal refused the refresh token
+}
+
+// entry is one token the agent keeps: the user token (id "") or a project's.
+type entry struct {
+	id, name, role string
+
+	raw        string
+	iat, exp   time.Time
+	verifiedAt time.Time
+	jitter     float64
+	expiredSent bool
+
+	failures    int
+	retryAt     time.Time
+	lastAttempt time.Time
+	lastErr     error
+
+	inflight chan struct{}   // closed when the renewal in flight ends
+	kick     chan struct{}   // wakes the renewal loop to look again
+	stop     context.CancelFunc
+}
+
+func newEntry(id, name, role string) *entry {
+	return &entry{id: id, name: name, role: role, kick: make(chan struct{}, 1), jitter: rand.Float64()}
+}
+
+// valid reports whether the entry holds a token with at least d left.
+func (e *entry) valid(now time.Time, d time.Duration) bool {
+	return e.raw != "" && e.exp.Sub(now) > d
+}
+
+// label names the entry in logs and errors.
+func (e *entry) label() string {
+	if e.id == "" {
+		return "user token"
+	}
+	if e.name != "" {
+		return "project " + e.name
+	}
+	return "project " + e.id
+}
+
+// New makes an agent. Call Load, then serve it with ipc.NewHandler.
+func New(opts Options) *Agent {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Keyring == nil {
+		opts.Keyring = keyring.NewMemory()
+	}
+	if opts.Portal == nil {
+		opts.Portal = portal.New(opts.PortalURL, opts.ClientID)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a := &Agent{
+		opts:     opts,
+		log:      opts.Logger,
+		now:      opts.Now,
+		portal:   opts.Portal,
+		verify:   &verifier{portal: opts.Portal, now: opts.Now},
+		vault:    newVault(opts.Keyring, opts.PortalURL, opts.StateDir),
+		events:   newBroker(),
+		ctx:      ctx,
+		cancel:   cancel,
+		shutdown: make(chan struct{}),
+		projects: make(map[string]*entry),
+	}
+	a.sess.user = newEntry("", "", "")
+	return a
+}
+
+// ShutdownRequested is closed when a client asked the agent to stop.
+func (a *Agent) ShutdownRequested() <-chan struct{} { return a.shutdown }
+
+// Close stops every renewal loop and waits for them.
+func (a *Agent) Close() {
+	a.cancel()
+	a.wg.Wait()
+}
+
+// Load restores the login and tracked projects from the keyring and the
+// state file, so a restarted agent serves without a new login. Tokens read
+// back are verified again when the portal's keys can be had; expired ones are
+// renewed by the loops.
+func (a *Agent) Load(ctx context.Context) {
+	s, err := a.vault.loadSession(ctx)
+	if err != nil {
+		if !errors.Is(err, keyring.ErrNotFound) {
+			a.log.Warn("could not read the login from the keyring", "keyring", a.opts.Keyring.Name(), "err", err)
+			a.setPersistErr(err)
+		}
+		return
+	}
+	if s.RefreshToken == "" && s.AccessToken == "" {
+		return
+	}
+	a.mu.Lock()
+	a.sess.refresh = s.RefreshToken
+	a.sess.loggedIn = true
+	a.mu.Unlock()
+	if s.AccessToken != "" {
+		if d, err := a.verify.verify(ctx, s.AccessToken, ""); err == nil {
+			a.adoptUser(d, a.now())
+		} else {
+			a.log.Info("stored user token not usable, will renew", "err", err)
+		}
+	}
+	tracked, err := a.vault.loadTracked(a.opts.PortalURL)
+	if err != nil {
+		a.log.Warn("could not read tracked projects", "err", err)
+	}
+	for _, tp := range tracked {
+		e := newEntry(tp.ID, tp.Name, tp.Role)
+		if p, err := a.vault.loadProject(ctx, tp.ID); err == nil && p.Token != "" {
+			if d, err := a.verify.verify(ctx, p.Token, tp.ID); err == nil {
+				a.setToken(e, d, a.now())
+			}
+		}
+		a.mu.Lock()
+		a.projects[tp.ID] = e
+		a.mu.Unlock()
+	}
+	a.log.Info("login restored from keyring", "keyring", a.opts.Keyring.Name(), "projects", len(tracked))
+	a.startLoops()
+}
+
+// startLoops starts the renewal loops of the user token and every tracked
+// project that has none.
+func (a *Agent) startLoops() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.startLoopLocked(a.sess.user)
+	for _, e := range a.projects {
+		a.startLoopLocked(e)
+	}
+}
+
+func (a *Agent) startLoopLocked(e *entry) {
+	if e.stop != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(a.ctx)
+	e.stop = cancel
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		a.loop(ctx, e)
+	}()
+}
+
+// adoptUser installs a verified user token.
+func (a *Agent) adoptUser(d *token.Decoded, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.setTokenLocked(a.sess.user, d, now)
+	if a.sess.subject == "" {
+		a.sess.subject = d.Subject
+	}
+	if name, ok := d.Claims["preferred_username"].(string); ok {
+		a.sess.username = name
+	}
+	a.sess.loginRequired = false
+}
+
+func (a *Agent) setToken(e *entry, d *token.Decoded, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.setTokenLocked(e, d, now)
+}
+
+func (a *Agent) setTokenLocked(e *entry, d *token.Decoded, now time.Time) {
+	e.raw = d.Raw
+	e.exp = d.ExpiresAt
+	e.iat = d.IssuedAt
+	if e.iat.IsZero() || e.iat.After(now) {
+		e.iat = now
+	}
+	e.verifiedAt = now
+	e.jitter = rand.Float64()
+	e.expiredSent = false
+	if e.id != "" {
+		if pc, err := d.Project(); err == nil {
+			if pc.Name != "" {
+				e.name = pc.Name
+			}
+			if pc.Act.Role != "" {
+				e.role = pc.Act.Role
+			}
+		}
+	}
+}
+
+func (a *Agent) setPersistErr(err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err == nil {
+		a.persistErr = ""
+	} else {
+		a.persistErr = err.Error()
+	}
+}
+
+func (a *Agent) publish(typ, project string, exp time.Time, msg string) {
+	ev := ipc.Event{Type: typ, Time: a.now(), Project: project, Message: msg}
+	if !exp.IsZero() {
+		ev.ExpiresAt = &exp
+	}
+	a.events.publish(ev)
+}
+
+// suffix is what logs may show of a token: its last 6 characters.
+func suffix(tok string) string {
+	if len(tok) <= 6 {
+		return "…"
+	}
+	return "…" + tok[len(tok)-6:]
+}

@@ -1,0 +1,183 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/slices-ri/slices-agent/ipc"
+	"github.com/slices-ri/slices-agent/portal"
+)
+
+// loginFlow is a device-code login the agent is waiting on.
+type loginFlow struct {
+	state  string
+	start  ipc.LoginStart
+	err    string
+	cancel context.CancelFunc
+}
+
+// StartLogin starts a device-code login, or returns the one still pending.
+func (a *Agent) StartLogin(ctx context.Context) (ipc.LoginStart, error) {
+	a.mu.Lock()
+	if f := a.login; f != nil && f.state == ipc.LoginPending && f.start.ExpiresAt.After(a.now()) {
+		a.mu.Unlock()
+		return f.start, nil
+	}
+	a.mu.Unlock()
+
+	dl, err := a.portal.StartDeviceLogin(ctx)
+	if err != nil {
+		return ipc.LoginStart{}, a.portalError("starting the login", err)
+	}
+	start := ipc.LoginStart{
+		VerificationURI:         dl.VerificationURI,
+		VerificationURIComplete: dl.VerificationURIComplete,
+		UserCode:                dl.UserCode,
+		ExpiresAt:               dl.Expiry,
+	}
+	wctx, cancel := context.WithDeadline(a.ctx, dl.Expiry.Add(5*time.Second))
+	f := &loginFlow{state: ipc.LoginPending, start: start, cancel: cancel}
+	a.mu.Lock()
+	if old := a.login; old != nil && old.cancel != nil {
+		old.cancel()
+	}
+	a.login = f
+	a.mu.Unlock()
+
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		defer cancel()
+		toks, err := a.portal.WaitDeviceLogin(wctx, dl)
+		if err == nil {
+			err = a.completeLogin(wctx, toks)
+		}
+		a.finishLogin(f, err)
+	}()
+	a.log.Info("device login started", "verification_uri", start.VerificationURI)
+	return start, nil
+}
+
+// finishLogin records how a login flow ended.
+func (a *Agent) finishLogin(f *loginFlow, err error) {
+	a.mu.Lock()
+	switch {
+	case err == nil:
+		f.state = ipc.LoginDone
+	case !f.start.ExpiresAt.After(a.now()):
+		f.state, f.err = ipc.LoginExpired, "the code expired before it was approved"
+	default:
+		f.state, f.err = ipc.LoginFailed, err.Error()
+	}
+	a.mu.Unlock()
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return
+		}
+		a.log.Warn("login failed", "err", err)
+		a.publish(ipc.EventError, "", time.Time{}, "login failed: "+err.Error())
+	}
+}
+
+// completeLogin adopts the tokens of a successful login: verified, written
+// to the keyring, then served.
+func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
+	d, err := a.verify.verify(ctx, toks.AccessToken, "")
+	if err != nil {
+		return err
+	}
+	now := a.now()
+	a.persist(a.vault.saveSession(ctx, savedSession{AccessToken: d.Raw, RefreshToken: toks.RefreshToken, VerifiedAt: now}))
+
+	a.mu.Lock()
+	if a.sess.subject != "" && a.sess.subject != d.Subject {
+		// Another user: the projects tracked belong to the previous one.
+		for id, e := range a.projects {
+			if e.stop != nil {
+				e.stop()
+			}
+			delete(a.projects, id)
+		}
+	}
+	a.sess.refresh = toks.RefreshToken
+	a.sess.subject = d.Subject
+	a.sess.loggedIn = true
+	a.sess.loginRequired = false
+	u := a.sess.user
+	u.failures, u.lastErr, u.retryAt = 0, nil, time.Time{}
+	a.mu.Unlock()
+	a.adoptUser(d, now)
+	a.startLoops()
+	a.mu.Lock()
+	kick(u)
+	for _, e := range a.projects {
+		e.failures, e.retryAt = 0, time.Time{}
+		kick(e)
+	}
+	a.mu.Unlock()
+	a.log.Info("logged in", "subject", d.Subject, "token", suffix(d.Raw))
+	a.publish(ipc.EventLogin, "", d.ExpiresAt, "logged in as "+a.sess.username)
+	return nil
+}
+
+// LoginStatus reports the state of the last login flow.
+func (a *Agent) LoginStatus(ctx context.Context) (ipc.LoginState, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f := a.login
+	if f == nil {
+		return ipc.LoginState{State: ipc.LoginNone}, nil
+	}
+	st := ipc.LoginState{State: f.state, Error: f.err, LoginStart: f.start}
+	if st.State == ipc.LoginPending && !f.start.ExpiresAt.After(a.now()) {
+		st.State = ipc.LoginExpired
+	}
+	return st, nil
+}
+
+// Logout forgets the login and every project token, in memory and keyring.
+func (a *Agent) Logout(ctx context.Context) error {
+	a.mu.Lock()
+	ids := make([]string, 0, len(a.projects))
+	for id, e := range a.projects {
+		ids = append(ids, id)
+		if e.stop != nil {
+			e.stop()
+		}
+	}
+	a.projects = make(map[string]*entry)
+	if f := a.login; f != nil && f.cancel != nil {
+		f.cancel()
+	}
+	a.login = nil
+	u := a.sess.user
+	u.raw, u.exp, u.iat, u.failures, u.lastErr = "", time.Time{}, time.Time{}, 0, nil
+	a.sess = session{user: u}
+	a.catalog = catalog{}
+	a.mu.Unlock()
+
+	err := a.vault.forget(ctx, ids)
+	if serr := a.vault.saveTracked(a.opts.PortalURL, nil); serr != nil {
+		err = errors.Join(err, serr)
+	}
+	a.persist(err)
+	a.log.Info("logged out")
+	a.publish(ipc.EventLogout, "", time.Time{}, "")
+	if err != nil {
+		return &ipc.Error{Status: 500, Code: "keyring", Message: "logged out, but the keyring could not delete everything: " + err.Error(),
+			Hint: "check the keyring with 'slices-agent status'"}
+	}
+	return nil
+}
+
+// Shutdown asks the daemon to stop once the answer is sent.
+func (a *Agent) Shutdown(ctx context.Context) error {
+	a.stopOnce.Do(func() { close(a.shutdown) })
+	return nil
+}
+
+// Subscribe delivers the agent's events until ctx ends.
+func (a *Agent) Subscribe(ctx context.Context) <-chan ipc.Event {
+	return a.events.subscribe(ctx)
+}

@@ -1,0 +1,195 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/slices-ri/slices-agent/keyring"
+)
+
+// keyringTimeout bounds every keyring call made by the agent.
+const keyringTimeout = 4 * time.Second
+
+// Keyring entries, one per secret, each well under keyring.MaxValueSize.
+// Their names carry the portal's host so that a demo against the emulator
+// never overwrites a real login.
+type savedSession struct {
+	AccessToken  string    `json:"access_token"`
+	RefreshToken string    `json:"refresh_token"`
+	VerifiedAt   time.Time `json:"verified_at"`
+}
+
+type savedProject struct {
+	Token      string    `json:"token"`
+	VerifiedAt time.Time `json:"verified_at"`
+}
+
+// vault keeps the agent's secrets in a keyring.Store and its non-secret
+// state (which projects are tracked) in a file.
+type vault struct {
+	store     keyring.Store
+	prefix    string // "host:port/"
+	statePath string
+}
+
+func newVault(store keyring.Store, portalURL, stateDir string) *vault {
+	host := portalURL
+	if u, err := url.Parse(portalURL); err == nil && u.Host != "" {
+		host = u.Host
+	}
+	return &vault{store: store, prefix: host + "/", statePath: filepath.Join(stateDir, "state.json")}
+}
+
+func (v *vault) userKey() string            { return v.prefix + "user" }
+func (v *vault) projectKey(id string) string { return v.prefix + "project/" + id }
+
+func (v *vault) put(ctx context.Context, key string, val any) error {
+	b, err := json.Marshal(val)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, keyringTimeout)
+	defer cancel()
+	if err := v.store.Set(ctx, key, b); err != nil {
+		return fmt.Errorf("keyring (%s): %w", v.store.Name(), err)
+	}
+	return nil
+}
+
+func (v *vault) get(ctx context.Context, key string, val any) error {
+	ctx, cancel := context.WithTimeout(ctx, keyringTimeout)
+	defer cancel()
+	b, err := v.store.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, val)
+}
+
+func (v *vault) del(ctx context.Context, key string) error {
+	ctx, cancel := context.WithTimeout(ctx, keyringTimeout)
+	defer cancel()
+	return v.store.Delete(ctx, key)
+}
+
+func (v *vault) saveSession(ctx context.Context, s savedSession) error {
+	return v.put(ctx, v.userKey(), s)
+}
+
+func (v *vault) loadSession(ctx context.Context) (savedSession, error) {
+	var s savedSession
+	err := v.get(ctx, v.userKey(), &s)
+	return s, err
+}
+
+func (v *vault) saveProject(ctx context.Context, id string, p savedProject) error {
+	return v.put(ctx, v.projectKey(id), p)
+}
+
+func (v *vault) loadProject(ctx context.Context, id string) (savedProject, error) {
+	var p savedProject
+	err := v.get(ctx, v.projectKey(id), &p)
+	return p, err
+}
+
+func (v *vault) deleteProject(ctx context.Context, id string) error {
+	return v.del(ctx, v.projectKey(id))
+}
+
+// forget deletes the session and every project secret of this portal.
+func (v *vault) forget(ctx context.Context, ids []string) error {
+	errs := []error{v.del(ctx, v.userKey())}
+	for _, id := range ids {
+		errs = append(errs, v.deleteProject(ctx, id))
+	}
+	return errors.Join(errs...)
+}
+
+// trackedState is the non-secret state file: which projects are kept renewed.
+type trackedState struct {
+	Tracked []trackedProject `json:"tracked"`
+}
+
+type trackedProject struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	Role string `json:"role,omitempty"`
+}
+
+// stateFile is the whole file: one trackedState per portal URL.
+type stateFile struct {
+	Portals map[string]trackedState `json:"portals"`
+}
+
+func (v *vault) loadTracked(portalURL string) ([]trackedProject, error) {
+	b, err := os.ReadFile(v.statePath)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var sf stateFile
+	if err := json.Unmarshal(b, &sf); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", v.statePath, err)
+	}
+	return sf.Portals[portalURL].Tracked, nil
+}
+
+func (v *vault) saveTracked(portalURL string, tracked []trackedProject) error {
+	var sf stateFile
+	if b, err := os.ReadFile(v.statePath); err == nil {
+		_ = json.Unmarshal(b, &sf) // a corrupt file is replaced by a good one
+	}
+	if sf.Portals == nil {
+		sf.Portals = make(map[string]trackedState)
+	}
+	sort.Slice(tracked, func(i, j int) bool { return tracked[i].ID < tracked[j].ID })
+	if len(tracked) == 0 {
+		delete(sf.Portals, portalURL)
+	} else {
+		sf.Portals[portalURL] = trackedState{Tracked: tracked}
+	}
+	b, err := json.MarshalIndent(sf, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(v.statePath, append(b, '\n'), 0o600)
+}
+
+// writeFileAtomic writes a temp file beside path, syncs it and renames it over path.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // no-op after a successful rename
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,292 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/slices-ri/slices-agent/ipc"
+	"github.com/slices-ri/slices-agent/portal"
+	"github.com/slices-ri/slices-agent/token"
+)
+
+const (
+	backoffMin = time.Second
+	backoffMax = 5 * time.Minute
+	// maxSleep bounds one wait of a renewal loop, so the wall clock is
+	// looked at again after a suspend (monotonic timers stop while suspended).
+	maxSleep = 15 * time.Second
+	// fetchTimeout bounds one renewal against the portal.
+	fetchTimeout = 30 * time.Second
+	// onDemandGap is how long a client-triggered renewal waits after the
+	// previous attempt, so many clients cannot hammer a failing portal.
+	onDemandGap = time.Second
+)
+
+// errLoginRequired is returned when a token cannot be had without a new login.
+var errLoginRequired = errors.New("login required")
+
+// backoff is the jittered delay before retry number n (1-based).
+func backoff(n int) time.Duration {
+	d := backoffMin << min(n-1, 20)
+	if d > backoffMax || d <= 0 {
+		d = backoffMax
+	}
+	// full jitter within [d/2, d]
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+// loop keeps one entry renewed until ctx ends.
+func (a *Agent) loop(ctx context.Context, e *entry) {
+	for {
+		at := a.nextRun(e)
+		fire := a.wait(ctx, at, e.kick)
+		if ctx.Err() != nil {
+			return
+		}
+		if !fire {
+			continue
+		}
+		if err := a.renew(ctx, e, false); err != nil && ctx.Err() == nil {
+			a.log.Debug("renewal failed", "what", e.label(), "err", err)
+		}
+	}
+}
+
+// nextRun is when the loop of e should renew next; zero means only when kicked.
+func (a *Agent) nextRun(e *entry) time.Time {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.sess.loggedIn || a.sess.loginRequired {
+		return time.Time{}
+	}
+	if e.failures > 0 {
+		return e.retryAt
+	}
+	if e.raw == "" {
+		return a.now()
+	}
+	return token.RenewAt(e.iat, e.exp, e.jitter)
+}
+
+// wait sleeps until the wall clock reaches at (true), or a kick or the end of
+// ctx (false). A zero at waits for a kick only.
+func (a *Agent) wait(ctx context.Context, at time.Time, kick <-chan struct{}) bool {
+	for {
+		var timer <-chan time.Time
+		if !at.IsZero() {
+			d := at.Sub(a.now())
+			if d <= 0 {
+				return true
+			}
+			timer = time.After(min(d, maxSleep))
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-kick:
+			return false
+		case <-timer:
+		}
+	}
+}
+
+// kick wakes e's loop to recompute its schedule.
+func kick(e *entry) {
+	select {
+	case e.kick <- struct{}{}:
+	default:
+	}
+}
+
+// renew fetches a new token for e, or waits for the renewal already in
+// flight: there is never more than one per token. A client-triggered
+// (onDemand) renewal right after a failed attempt returns that failure
+// instead of calling the portal again.
+func (a *Agent) renew(ctx context.Context, e *entry, onDemand bool) error {
+	a.mu.Lock()
+	if ch := e.inflight; ch != nil {
+		a.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return e.lastErr
+	}
+	if onDemand && e.lastErr != nil && a.now().Sub(e.lastAttempt) < onDemandGap {
+		err := e.lastErr
+		a.mu.Unlock()
+		return err
+	}
+	ch := make(chan struct{})
+	e.inflight = ch
+	e.lastAttempt = a.now()
+	a.mu.Unlock()
+
+	// The renewal belongs to the agent, not to the client that asked:
+	// a client that gives up must not abort it for the others.
+	fctx, cancel := context.WithTimeout(a.ctx, fetchTimeout)
+	var err error
+	if e.id == "" {
+		err = a.fetchUser(fctx)
+	} else {
+		err = a.fetchProject(fctx, e)
+	}
+	cancel()
+
+	a.mu.Lock()
+	e.inflight = nil
+	e.lastErr = err
+	now := a.now()
+	var expired bool
+	if err == nil {
+		e.failures = 0
+		e.retryAt = time.Time{}
+	} else {
+		e.failures++
+		e.retryAt = now.Add(backoff(e.failures))
+		if e.raw != "" && !e.exp.After(now) && !e.expiredSent {
+			e.expiredSent = true
+			expired = true
+		}
+	}
+	exp, id := e.exp, e.id
+	a.mu.Unlock()
+	close(ch)
+
+	switch {
+	case err == nil:
+		a.publish(ipc.EventRenewed, id, exp, "")
+	case expired:
+		a.publish(ipc.EventExpired, id, exp, err.Error())
+	case !errors.Is(err, errLoginRequired):
+		a.publish(ipc.EventError, id, exp, err.Error())
+	}
+	if err != nil {
+		a.log.Warn("renewal failed", "what", e.label(), "attempt", e.failures, "err", err)
+	}
+	return err
+}
+
+// fetchUser renews the user token with the refresh token. A rotated refresh
+// token is written to the keyring before anything else uses it.
+func (a *Agent) fetchUser(ctx context.Context) error {
+	a.mu.Lock()
+	rt, oldAccess, subject := a.sess.refresh, a.sess.user.raw, a.sess.subject
+	a.mu.Unlock()
+	if rt == "" {
+		a.requireLogin("no refresh token")
+		return fmt.Errorf("renewing the user token: %w", errLoginRequired)
+	}
+	toks, err := a.portal.Refresh(ctx, rt)
+	if errors.Is(err, portal.ErrLoginRequired) {
+		a.requireLogin(err.Error())
+		return fmt.Errorf("renewing the user token: %w: %v", errLoginRequired, err)
+	}
+	if err != nil {
+		return err
+	}
+	if toks.RefreshToken == "" {
+		toks.RefreshToken = rt
+	}
+	if toks.RefreshToken != rt {
+		// The old refresh token is spent: keep the new one before anything can fail.
+		a.persist(a.vault.saveSession(ctx, savedSession{AccessToken: oldAccess, RefreshToken: toks.RefreshToken}))
+		a.mu.Lock()
+		a.sess.refresh = toks.RefreshToken
+		a.mu.Unlock()
+	}
+	d, err := a.verify.verify(ctx, toks.AccessToken, "")
+	if err != nil {
+		return err
+	}
+	if subject != "" && d.Subject != subject {
+		return fmt.Errorf("token from portal rejected: user token is for %q, not %q", d.Subject, subject)
+	}
+	now := a.now()
+	a.persist(a.vault.saveSession(ctx, savedSession{AccessToken: d.Raw, RefreshToken: toks.RefreshToken, VerifiedAt: now}))
+	a.adoptUser(d, now)
+	a.log.Info("user token renewed", "token", suffix(d.Raw), "expires", d.ExpiresAt.Format(time.RFC3339))
+	return nil
+}
+
+// userAccess returns a user token valid for at least need, renewing it first if necessary.
+func (a *Agent) userAccess(ctx context.Context, need time.Duration) (string, error) {
+	a.mu.Lock()
+	u := a.sess.user
+	if !a.sess.loggedIn || a.sess.loginRequired {
+		a.mu.Unlock()
+		return "", errLoginRequired
+	}
+	if u.valid(a.now(), need) {
+		raw := u.raw
+		a.mu.Unlock()
+		return raw, nil
+	}
+	a.mu.Unlock()
+	if err := a.renew(ctx, u, true); err != nil {
+		return "", err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !u.valid(a.now(), 0) {
+		return "", fmt.Errorf("user token expired and could not be renewed")
+	}
+	return u.raw, nil
+}
+
+// fetchProject fetches, verifies and stores a new token for a project.
+func (a *Agent) fetchProject(ctx context.Context, e *entry) error {
+	access, err := a.userAccess(ctx, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	raw, err := a.portal.ProjectToken(ctx, access, e.id)
+	if errors.Is(err, portal.ErrLoginRequired) {
+		// The user token was refused: renew it once and try again.
+		a.mu.Lock()
+		a.sess.user.exp = time.Time{}
+		a.mu.Unlock()
+		if access, err = a.userAccess(ctx, 10*time.Second); err != nil {
+			return err
+		}
+		raw, err = a.portal.ProjectToken(ctx, access, e.id)
+	}
+	if err != nil {
+		return err
+	}
+	d, err := a.verify.verify(ctx, raw, e.id)
+	if err != nil {
+		return err
+	}
+	now := a.now()
+	a.persist(a.vault.saveProject(ctx, e.id, savedProject{Token: d.Raw, VerifiedAt: now}))
+	a.setToken(e, d, now)
+	a.log.Info("project token renewed", "project", e.id, "token", suffix(d.Raw), "expires", d.ExpiresAt.Format(time.RFC3339))
+	return nil
+}
+
+// requireLogin records that the portal refused the login.
+func (a *Agent) requireLogin(why string) {
+	a.mu.Lock()
+	already := a.sess.loginRequired
+	a.sess.loginRequired = true
+	a.mu.Unlock()
+	if !already {
+		a.log.Warn("login required", "why", why)
+		a.publish(ipc.EventLoginRequired, "", time.Time{}, "the portal refused the stored login: "+why)
+	}
+}
+
+// persist records the outcome of a keyring or state write.
+func (a *Agent) persist(err error) {
+	if err != nil {
+		a.log.Warn("could not save to the keyring; keeping it in memory", "err", err)
+	}
+	a.setPersistErr(err)
+}

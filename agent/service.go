@@ -1,0 +1,205 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/slices-ri/slices-agent/ipc"
+	"github.com/slices-ri/slices-agent/portal"
+)
+
+var _ ipc.Service = (*Agent)(nil)
+
+const hintLogin = "run 'slices-agent login'"
+
+// Status reports the agent, its login and the tracked projects.
+func (a *Agent) Status(ctx context.Context) (ipc.Status, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.now()
+	st := ipc.Status{
+		Version:     a.opts.Version,
+		PID:         os.Getpid(),
+		Socket:      a.opts.Socket,
+		Portal:      a.opts.PortalURL,
+		Keyring:     a.opts.Keyring.Name(),
+		KeyringNote: a.opts.KeyringNote,
+		Locked:      a.lock.locked,
+		Projects:    []ipc.ProjectStatus{},
+	}
+	if a.persistErr != "" {
+		st.KeyringNote = joinNote(st.KeyringNote, "last write failed: "+a.persistErr+"; tokens are kept in memory")
+	}
+	u := a.sess.user
+	st.User = ipc.UserStatus{
+		LoggedIn:    a.sess.loggedIn && !a.sess.loginRequired,
+		Subject:     a.sess.subject,
+		Name:        a.sess.username,
+		Refreshable: a.sess.refresh != "" && !a.sess.loginRequired,
+		State:       a.stateLocked(u, now),
+		LastError:   errString(u.lastErr),
+	}
+	if u.raw != "" {
+		exp := u.exp
+		st.User.ExpiresAt = &exp
+	}
+	for _, e := range a.projects {
+		ps := ipc.ProjectStatus{ID: e.id, Name: e.name, Role: e.role, State: a.stateLocked(e, now), LastError: errString(e.lastErr)}
+		if e.raw != "" {
+			exp := e.exp
+			ps.ExpiresAt = &exp
+		}
+		st.Projects = append(st.Projects, ps)
+	}
+	sort.Slice(st.Projects, func(i, j int) bool { return st.Projects[i].Name < st.Projects[j].Name })
+	return st, nil
+}
+
+// stateLocked names the state of an entry for status and lists.
+func (a *Agent) stateLocked(e *entry, now time.Time) string {
+	switch {
+	case !a.sess.loggedIn || a.sess.loginRequired:
+		return ipc.StateLoginRequired
+	case e.raw == "" && e.lastErr == nil:
+		return ipc.StatePending
+	case e.raw == "" || !e.exp.After(now):
+		return ipc.StateExpired
+	case e.inflight != nil || e.failures > 0:
+		return ipc.StateRenewing
+	default:
+		return ipc.StateValid
+	}
+}
+
+// UserToken serves the user token.
+func (a *Agent) UserToken(ctx context.Context, minValid time.Duration) (ipc.Token, error) {
+	if err := a.gate(); err != nil {
+		return ipc.Token{}, err
+	}
+	return a.serve(ctx, a.sess.user, minValid)
+}
+
+// ProjectToken serves a project's token, tracking the project if it was not.
+func (a *Agent) ProjectToken(ctx context.Context, ref string, minValid time.Duration) (ipc.Token, error) {
+	if err := a.gate(); err != nil {
+		return ipc.Token{}, err
+	}
+	a.mu.Lock()
+	e := a.trackedLocked(ref)
+	a.mu.Unlock()
+	if e == nil {
+		if _, err := a.Track(ctx, ref); err != nil {
+			return ipc.Token{}, err
+		}
+		a.mu.Lock()
+		e = a.trackedLocked(ref)
+		a.mu.Unlock()
+		if e == nil {
+			return ipc.Token{}, ipc.UnknownProject(ref)
+		}
+	}
+	return a.serve(ctx, e, minValid)
+}
+
+// gate refuses token requests while locked or logged out.
+func (a *Agent) gate() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.lock.locked {
+		return ipc.Locked()
+	}
+	if !a.sess.loggedIn {
+		return ipc.LoginRequired("not logged in", hintLogin)
+	}
+	if a.sess.loginRequired {
+		return ipc.LoginRequired("the portal refused the stored login", hintLogin)
+	}
+	return nil
+}
+
+// margin is how much validity a token must have left to be served when the
+// client did not ask for more: never an expired token, nor one about to be.
+func margin(e *entry) time.Duration {
+	return min(5*time.Second, e.exp.Sub(e.iat)/10)
+}
+
+// serve returns e's token with at least minValid left, renewing it first when needed.
+func (a *Agent) serve(ctx context.Context, e *entry, minValid time.Duration) (ipc.Token, error) {
+	if t, ok, err := a.ready(e, minValid); ok || err != nil {
+		return t, err
+	}
+	rerr := a.renew(ctx, e, true)
+	if t, ok, err := a.ready(e, minValid); ok || err != nil {
+		return t, err
+	}
+	return ipc.Token{}, a.tokenError(e, minValid, rerr)
+}
+
+// ready returns e's token when it has enough validity left.
+func (a *Agent) ready(e *entry, minValid time.Duration) (ipc.Token, bool, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if e.raw == "" {
+		return ipc.Token{}, false, nil
+	}
+	if life := e.exp.Sub(e.iat); minValid > life {
+		return ipc.Token{}, false, ipc.BadRequest(
+			fmt.Sprintf("min_valid %s is longer than the portal's token lifetime (%s)", minValid, life.Round(time.Second)),
+			"ask for less, e.g. --min-valid "+(life/2).Round(time.Second).String())
+	}
+	now := a.now()
+	if !e.valid(now, max(minValid, margin(e))) {
+		return ipc.Token{}, false, nil
+	}
+	return ipc.Token{
+		Token:      e.raw,
+		ExpiresAt:  e.exp,
+		ExpiresIn:  int64(e.exp.Sub(now) / time.Second),
+		VerifiedAt: e.verifiedAt,
+		Project:    e.id,
+	}, true, nil
+}
+
+// tokenError explains why no token could be served.
+func (a *Agent) tokenError(e *entry, minValid time.Duration, err error) error {
+	if apiErr, ok := ipc.AsError(err); ok {
+		return apiErr
+	}
+	if errors.Is(err, errLoginRequired) || errors.Is(err, portal.ErrLoginRequired) {
+		return ipc.LoginRequired("the portal refused the login", hintLogin)
+	}
+	if errors.Is(err, portal.ErrNotFound) {
+		return ipc.UnknownProject(e.id)
+	}
+	a.mu.Lock()
+	stillValid := e.valid(a.now(), 0)
+	a.mu.Unlock()
+	msg := "no valid token for the " + e.label()
+	if err != nil {
+		msg += ": " + err.Error()
+	}
+	if stillValid {
+		return ipc.PortalUnavailable(
+			fmt.Sprintf("cannot renew the %s to last %s: %v", e.label(), minValid, err),
+			"the current token is still valid for less; retry later or ask for less with --min-valid")
+	}
+	return ipc.TokenUnavailable(msg, "the agent keeps retrying; check 'slices-agent status'")
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}

@@ -1,0 +1,84 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/slices-ri/slices-agent/portal"
+	"github.com/slices-ri/slices-agent/token"
+)
+
+// verifier checks every token the portal hands out against the portal's key
+// set. It caches the key set and fetches it again, at most once per
+// minRefetch, when a token names a key it does not know (key rotation).
+type verifier struct {
+	portal *portal.Client
+	now    func() time.Time
+
+	mu        sync.Mutex
+	keys      *token.KeySet
+	issuer    string
+	fetchedAt time.Time
+}
+
+const minRefetch = 10 * time.Second
+
+// verify checks raw; subject is the project id, or "" for the user token.
+func (v *verifier) verify(ctx context.Context, raw, subject string) (*token.Decoded, error) {
+	keys, iss, err := v.keySet(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	opts := token.VerifyOptions{Issuer: iss, Subject: subject, Now: v.now}
+	d, err := token.Verify(raw, keys, opts)
+	if errors.Is(err, token.ErrUnknownKey) {
+		keys, iss, kerr := v.keySet(ctx, true)
+		if kerr != nil {
+			return nil, kerr
+		}
+		opts.Issuer = iss
+		d, err = token.Verify(raw, keys, opts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("token from portal rejected: %w", err)
+	}
+	return d, nil
+}
+
+// keySet returns the cached key set, fetching it when missing or when
+// refetch is asked and the last fetch is old enough.
+func (v *verifier) keySet(ctx context.Context, refetch bool) (*token.KeySet, string, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.keys != nil && (!refetch || v.now().Sub(v.fetchedAt) < minRefetch) {
+		return v.keys, v.issuer, nil
+	}
+	if refetch {
+		v.portal.Forget()
+	}
+	d, err := v.portal.Discover(ctx)
+	if err != nil {
+		return v.cached(err)
+	}
+	b, err := v.portal.JWKS(ctx)
+	if err != nil {
+		return v.cached(err)
+	}
+	ks, err := token.ParseKeySet(b)
+	if err != nil {
+		return v.cached(&portal.Error{Op: "jwks", Kind: portal.ErrBadResponse, Err: err})
+	}
+	v.keys, v.issuer, v.fetchedAt = ks, d.Issuer, v.now()
+	return ks, d.Issuer, nil
+}
+
+// cached falls back to the key set held, if any, when a fetch failed.
+func (v *verifier) cached(err error) (*token.KeySet, string, error) {
+	if v.keys != nil {
+		return v.keys, v.issuer, nil
+	}
+	return nil, "", err
+}

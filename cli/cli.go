@@ -1,0 +1,252 @@
+// Package cli is the command line of slices-agent: starting the daemon the
+// ssh-agent way and the client commands that talk to it over its socket.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/slices-ri/slices-agent/ipc"
+	"github.com/slices-ri/slices-agent/portal"
+)
+
+// Version is the release, set at build time with -ldflags "-X …/cli.Version=v1.2.3".
+var Version = "v0.1.0-dev"
+
+// usageError is a mistake on the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+// hinted is an error with something for the user to do.
+type hinted struct {
+	err  error
+	hint string
+	code int
+}
+
+func (h *hinted) Error() string { return h.err.Error() }
+func (h *hinted) Unwrap() error { return h.err }
+
+// env is one invocation: its global flags, streams and the command's arguments.
+type env struct {
+	socket   string
+	portal   string
+	clientID string
+	keyring  string
+	json     bool
+	shell    string // sh, csh or fish, when chosen by a flag
+	unset    bool   // -k: print unset commands
+
+	args   []string
+	stdout io.Writer
+	stderr io.Writer
+	stdin  io.Reader
+}
+
+// command is one subcommand.
+type command struct {
+	name  string
+	args  string
+	help  string
+	flags func(fs *flag.FlagSet, e *env)
+	run   func(ctx context.Context, e *env) error
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) { commands[c.name] = c }
+
+// Main runs slices-agent with args (without the program name) and returns the exit status.
+func Main(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr, stdin: stdin}
+	name, rest := splitCommand(args)
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "slices-agent: unknown command %q\nhint: run 'slices-agent help' for the list\n", name)
+		return ipc.ExitUsage
+	}
+	fs := flag.NewFlagSet("slices-agent "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	globalFlags(fs, e)
+	if cmd.flags != nil {
+		cmd.flags(fs, e)
+	}
+	if err := parseInterspersed(fs, rest, &e.args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			commandHelp(stdout, cmd, fs)
+			return 0
+		}
+		fmt.Fprintf(stderr, "slices-agent %s: %v\nhint: run 'slices-agent %s -h'\n", name, err, name)
+		return ipc.ExitUsage
+	}
+	e.socket = ipc.ResolveSocket(e.socket)
+	return report(stderr, cmd.run(ctx, e))
+}
+
+// globalFlags are accepted by every command, before or after it.
+func globalFlags(fs *flag.FlagSet, e *env) {
+	fs.StringVar(&e.socket, "a", "", "agent socket `path`")
+	fs.StringVar(&e.portal, "portal", envOr("SLICES_PORTAL_URL", portal.DefaultURL), "portal `URL`")
+	fs.StringVar(&e.clientID, "client-id", envOr("SLICES_CLIENT_ID", portal.DefaultClientID), "OAuth2 client `id`")
+	fs.StringVar(&e.keyring, "keyring", envOr("SLICES_KEYRING", "auto"), "keyring backend: auto, system, file or memory")
+}
+
+// valueFlags are the global flags that take a value, for finding the command word.
+var valueFlags = map[string]bool{"a": true, "portal": true, "client-id": true, "keyring": true}
+
+// modeFlags select a command when given without one, like ssh-agent's.
+var modeFlags = map[string]string{"D": "-D", "d": "-d", "k": "stop", "version": "version", "cli-manifest": "cli-manifest", "h": "help", "help": "help"}
+
+// splitCommand finds the command word: the first argument that is neither a
+// flag nor a global flag's value. Without one, a mode flag (-D, -k, …)
+// selects the command, else it is "start".
+func splitCommand(args []string) (string, []string) {
+	mode := ""
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			rest := append(append([]string{}, args[:i]...), args[i+1:]...)
+			return a, rest
+		}
+		n := strings.TrimLeft(a, "-")
+		if k, _, hasValue := strings.Cut(n, "="); hasValue {
+			n = k
+		} else if valueFlags[n] {
+			i++
+		}
+		if m, ok := modeFlags[n]; ok && mode == "" {
+			mode = m
+		}
+	}
+	if mode == "" {
+		mode = "start"
+	}
+	return mode, args
+}
+
+// parseInterspersed parses flags anywhere among the arguments; after "--"
+// everything is an argument (exec's command line).
+func parseInterspersed(fs *flag.FlagSet, args []string, pos *[]string) error {
+	var tail []string
+	for i, a := range args {
+		if a == "--" {
+			tail = args[i+1:]
+			args = args[:i]
+			break
+		}
+	}
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		*pos = append(*pos, args[0])
+		args = args[1:]
+	}
+	*pos = append(*pos, tail...)
+	return nil
+}
+
+// report prints err the contract's way and returns the exit status.
+func report(w io.Writer, err error) int {
+	if err == nil {
+		return 0
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(w, "slices-agent: %s\n", ue.msg)
+		return ipc.ExitUsage
+	}
+	var silent *exitStatus
+	if errors.As(err, &silent) {
+		return silent.code
+	}
+	code := ipc.ExitCode(err)
+	hint := ""
+	var h *hinted
+	if errors.As(err, &h) {
+		hint = h.hint
+		if h.code != 0 {
+			code = h.code
+		}
+	}
+	if ae, ok := ipc.AsError(err); ok && hint == "" {
+		hint = ae.Hint
+	}
+	if errors.Is(err, ipc.ErrNoAgent) && hint == "" {
+		hint = `start one with: eval "$(slices-agent env)"`
+	}
+	fmt.Fprintf(w, "slices-agent: %s\n", firstLine(err.Error()))
+	if hint != "" {
+		fmt.Fprintf(w, "hint: %s\n", hint)
+	}
+	return code
+}
+
+// exitStatus ends the program with a status and no message (exec passes the child's on).
+type exitStatus struct{ code int }
+
+func (e *exitStatus) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func commandHelp(w io.Writer, c *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "usage: slices-agent %s %s\n\n%s\n\nflags:\n", c.name, c.args, c.help)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+func init() {
+	register(&command{name: "help", help: "list the commands", run: func(ctx context.Context, e *env) error {
+		fmt.Fprint(e.stdout, "usage: slices-agent [COMMAND] [flags]\n\n"+
+			"Without a command, starts an agent in the background (if none answers) and\n"+
+			"prints the shell commands that point clients at it:  eval \"$(slices-agent env)\"\n\ncommands:\n")
+		names := make([]string, 0, len(commands))
+		for n := range commands {
+			if !strings.HasPrefix(n, "-") && n != "cli-manifest" {
+				names = append(names, n)
+			}
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			c := commands[n]
+			fmt.Fprintf(e.stdout, "  %-10s %-22s %s\n", c.name, c.args, c.help)
+		}
+		fmt.Fprint(e.stdout, "\nglobal flags: -a SOCKET, --portal URL, --client-id ID, --keyring auto|system|file|memory\n"+
+			"exit status: 0 ok, 1 error, 2 usage, 3 no agent, 4 login required, 5 locked, 6 portal unreachable\n")
+		return nil
+	}})
+}

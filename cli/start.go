@@ -1,0 +1,238 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/slices-ri/slices-agent/agent"
+	"github.com/slices-ri/slices-agent/ipc"
+)
+
+// startTimeout bounds the wait for a new background agent to answer.
+const startTimeout = 15 * time.Second
+
+func shellFlags(fs *flag.FlagSet, e *env) {
+	fs.BoolFunc("s", "print Bourne shell commands", func(string) error { e.shell = "sh"; return nil })
+	fs.BoolFunc("c", "print csh commands", func(string) error { e.shell = "csh"; return nil })
+	fs.BoolFunc("fish", "print fish commands", func(string) error { e.shell = "fish"; return nil })
+}
+
+func init() {
+	start := func(echo bool) func(ctx context.Context, e *env) error {
+		return func(ctx context.Context, e *env) error {
+			if len(e.args) > 0 {
+				return usagef("unexpected argument %q", e.args[0])
+			}
+			pid, err := ensureAgent(ctx, e)
+			if err != nil {
+				return err
+			}
+			printEnv(e.stdout, shellOf(e), e.socket, pid, echo)
+			return nil
+		}
+	}
+	register(&command{name: "start", help: "start an agent if none answers, print its environment", flags: shellFlags, run: start(true)})
+	register(&command{name: "env", args: "[-s|-c|--fish]", help: "the same, for eval \"$(slices-agent env)\"", flags: shellFlags, run: start(false)})
+	register(&command{name: "-D", help: "run the agent in the foreground", run: foreground(false),
+		flags: func(fs *flag.FlagSet, e *env) { fs.Bool("D", true, "foreground") }})
+	register(&command{name: "-d", help: "run the agent in the foreground with a debug log on stderr", run: foreground(true),
+		flags: func(fs *flag.FlagSet, e *env) { fs.Bool("d", true, "debug") }})
+	register(&command{name: "stop", help: "stop the agent (-k also prints the unset commands)", run: stop,
+		flags: func(fs *flag.FlagSet, e *env) {
+			shellFlags(fs, e)
+			fs.BoolVar(&e.unset, "k", false, "stop the agent and print unset commands")
+		}})
+	register(&command{name: "version", help: "print the version", run: func(ctx context.Context, e *env) error {
+		fmt.Fprintln(e.stdout, Version)
+		return nil
+	}, flags: func(fs *flag.FlagSet, e *env) { fs.Bool("version", false, "print the version") }})
+}
+
+// ensureAgent returns the pid of the agent answering at e.socket, starting
+// one in the background first when none does.
+func ensureAgent(ctx context.Context, e *env) (int, error) {
+	c := ipc.NewClient(e.socket)
+	defer c.Close()
+	if st, err := quickStatus(ctx, c); err == nil {
+		return st.PID, nil
+	} else if !errors.Is(err, ipc.ErrNoAgent) {
+		return 0, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return 0, err
+	}
+	logPath := filepath.Join(agent.StateDir(), "agent.log")
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o700); err != nil {
+		return 0, fmt.Errorf("creating the state directory: %w", err)
+	}
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	defer logf.Close()
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		return 0, err
+	}
+	defer devnull.Close()
+	cmd := exec.Command(self, "-D", "-a", e.socket, "--portal", e.portal, "--client-id", e.clientID, "--keyring", e.keyring)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.Dir = "/"
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("starting the agent: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+
+	deadline := time.Now().Add(startTimeout)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			return 0, &hinted{err: fmt.Errorf("the agent exited while starting (%v): %s", err, lastLine(logPath)), hint: "see " + logPath}
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if st, err := quickStatus(ctx, c); err == nil {
+			return st.PID, nil
+		}
+	}
+	_ = cmd.Process.Kill()
+	return 0, &hinted{err: fmt.Errorf("the agent did not answer on %s within %s", e.socket, startTimeout), hint: "see " + logPath}
+}
+
+func quickStatus(ctx context.Context, c *ipc.Client) (ipc.Status, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return c.Status(ctx)
+}
+
+// lastLine is the last line of a log file, for an error message.
+func lastLine(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return lines[len(lines)-1]
+}
+
+// foreground runs the daemon in this process.
+func foreground(debug bool) func(ctx context.Context, e *env) error {
+	return func(ctx context.Context, e *env) error {
+		level := slog.LevelInfo
+		if debug {
+			level = slog.LevelDebug
+		}
+		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+		cfg := agent.Config{
+			Socket:    e.socket,
+			PortalURL: e.portal,
+			ClientID:  e.clientID,
+			Keyring:   e.keyring,
+			Version:   Version,
+			Logger:    log,
+		}
+		l, err := activationListener()
+		if err != nil {
+			return err
+		}
+		cfg.Listener = l
+		err = agent.Serve(ctx, cfg)
+		var live *ipc.LiveSocketError
+		if errors.As(err, &live) {
+			return &hinted{err: err, hint: "stop it with 'slices-agent -a " + e.socket + " stop', or use another socket with -a"}
+		}
+		return err
+	}
+}
+
+// stop asks the agent to stop; with -k it prints the unset commands.
+func stop(ctx context.Context, e *env) error {
+	c := ipc.NewClient(e.socket)
+	defer c.Close()
+	st, err := quickStatus(ctx, c)
+	if err != nil {
+		return err
+	}
+	if err := c.Shutdown(ctx); err != nil {
+		return err
+	}
+	// Wait until the socket stops answering, so a following start finds it free.
+	for i := 0; i < 100; i++ {
+		if _, err := quickStatus(ctx, c); errors.Is(err, ipc.ErrNoAgent) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if e.unset {
+		printUnset(e.stdout, shellOf(e), st.PID)
+	}
+	return nil
+}
+
+// shellOf picks the syntax: a flag, else $SHELL.
+func shellOf(e *env) string {
+	if e.shell != "" {
+		return e.shell
+	}
+	sh := filepath.Base(os.Getenv("SHELL"))
+	switch {
+	case strings.HasSuffix(sh, "csh"):
+		return "csh"
+	case sh == "fish":
+		return "fish"
+	}
+	return "sh"
+}
+
+func printEnv(w io.Writer, shell, socket string, pid int, echo bool) {
+	sock, p := shellQuote(socket), strconv.Itoa(pid)
+	switch shell {
+	case "csh":
+		fmt.Fprintf(w, "setenv %s %s;\nsetenv %s %s;\n", ipc.EnvSocket, sock, ipc.EnvPID, p)
+	case "fish":
+		fmt.Fprintf(w, "set -gx %s %s;\nset -gx %s %s;\n", ipc.EnvSocket, sock, ipc.EnvPID, p)
+	default:
+		fmt.Fprintf(w, "%s=%s; export %s;\n%s=%s; export %s;\n", ipc.EnvSocket, sock, ipc.EnvSocket, ipc.EnvPID, p, ipc.EnvPID)
+	}
+	if echo {
+		fmt.Fprintf(w, "echo Agent pid %d;\n", pid)
+	}
+}
+
+func printUnset(w io.Writer, shell string, pid int) {
+	switch shell {
+	case "csh":
+		fmt.Fprintf(w, "unsetenv %s;\nunsetenv %s;\n", ipc.EnvSocket, ipc.EnvPID)
+	case "fish":
+		fmt.Fprintf(w, "set -e %s;\nset -e %s;\n", ipc.EnvSocket, ipc.EnvPID)
+	default:
+		fmt.Fprintf(w, "unset %s;\nunset %s;\n", ipc.EnvSocket, ipc.EnvPID)
+	}
+	fmt.Fprintf(w, "echo Agent pid %d killed;\n", pid)
+}
+
+// shellQuote quotes s for sh, csh and fish when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == ':' || r == '+' ||
+			(r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,94 @@
+package devportal
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Run is the slices-devportal command: it parses args (without the program name),
+// serves until ctx ends, and prints SLICES_PORTAL_URL=… as its first stdout line once
+// it listens. A usage error is returned wrapped around flag.ErrHelp or as *UsageError.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("slices-devportal", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
+	var o Options
+	fs.DurationVar(&o.TokenTTL, "token-ttl", time.Hour, "project token lifetime")
+	fs.DurationVar(&o.UserTTL, "user-ttl", time.Hour, "user (access) token lifetime")
+	fs.BoolVar(&o.AutoApprove, "auto-approve", false, "device codes approve themselves on their first poll")
+	fs.IntVar(&o.Projects, "projects", 0, "0 = the demo projects; N = N generated projects")
+	fs.StringVar(&o.Issuer, "issuer", DefaultIssuer, "iss of the tokens and discovery's issuer")
+	fs.DurationVar(&o.Interval, "interval", time.Second, "device-flow poll interval")
+	verbose := fs.Bool("v", false, "debug log of every request on stderr")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &UsageError{Err: err}
+	}
+	if fs.NArg() > 0 {
+		return &UsageError{Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	srv, err := New(o)
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	url := "http://" + ln.Addr().String()
+	if _, err := fmt.Fprintf(stdout, "SLICES_PORTAL_URL=%s\n", url); err != nil {
+		ln.Close()
+		return fmt.Errorf("write portal url: %w", err)
+	}
+	if f, ok := stdout.(interface{ Sync() error }); ok {
+		_ = f.Sync()
+	}
+	approve := "approve at " + url + pathApprove
+	if o.AutoApprove {
+		approve = "device codes approve themselves"
+	}
+	fmt.Fprintf(stderr, "slices-devportal: serving %d projects at %s (issuer %s; %s)\n",
+		len(srv.projects), url, srv.opts.Issuer, approve)
+
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
+
+// UsageError is a bad command line; the binary exits 2 on it.
+type UsageError struct{ Err error }
+
+// Error returns the message of the underlying error.
+func (e *UsageError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *UsageError) Unwrap() error { return e.Err }

@@ -1,0 +1,328 @@
+package ipc
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ErrNoAgent is matched (errors.Is) by Client errors when nothing listens on the socket.
+var ErrNoAgent = errors.New("no agent is listening")
+
+// NoAgentError says that no agent answers at Path.
+type NoAgentError struct {
+	Path string
+	Err  error
+}
+
+// Error names the socket path.
+func (e *NoAgentError) Error() string {
+	return fmt.Sprintf("no agent is listening on %s", e.Path)
+}
+
+// Unwrap returns the dial error.
+func (e *NoAgentError) Unwrap() error { return e.Err }
+
+// Is matches ErrNoAgent.
+func (e *NoAgentError) Is(target error) bool { return target == ErrNoAgent }
+
+// DefaultCallTimeout bounds one Client call other than Events.
+const DefaultCallTimeout = 30 * time.Second
+
+// Client talks to an agent over its Unix socket. It is safe for concurrent
+// use and keeps its connection alive between calls. Besides Service it has
+// TokenRaw (the fast path of the token command) and Events.
+type Client struct {
+	path    string
+	timeout time.Duration
+	tr      *http.Transport
+	hc      *http.Client
+}
+
+var _ Service = (*Client)(nil)
+
+// NewClient returns a Client for the agent at socketPath.
+func NewClient(socketPath string) *Client {
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", socketPath)
+		},
+		MaxIdleConns:          16,
+		MaxIdleConnsPerHost:   16,
+		IdleConnTimeout:       50 * time.Second, // below the server's idle timeout
+		ResponseHeaderTimeout: 0,
+		DisableCompression:    true,
+	}
+	return &Client{
+		path:    socketPath,
+		timeout: DefaultCallTimeout,
+		tr:      tr,
+		hc:      &http.Client{Transport: tr},
+	}
+}
+
+// Path returns the socket path the Client dials.
+func (c *Client) Path() string { return c.path }
+
+// Close releases idle connections.
+func (c *Client) Close() error {
+	c.tr.CloseIdleConnections()
+	return nil
+}
+
+// agentURL is the scheme and host of every request; the host is ignored.
+const agentURL = "http://agent"
+
+// newRequest builds a request for the escaped path (with an optional raw
+// query) without parsing a URL string.
+func newRequest(ctx context.Context, method, path, rawQuery string, body io.Reader) *http.Request {
+	req, _ := http.NewRequestWithContext(ctx, method, agentURL, body)
+	req.URL.Path = path
+	if strings.IndexByte(path, '%') >= 0 {
+		req.URL.RawPath = path
+		req.URL.Path, _ = url.PathUnescape(path)
+	}
+	req.URL.RawQuery = rawQuery
+	return req
+}
+
+// send performs req, mapping dial failures to NoAgentError and error answers to *Error.
+func (c *Client) send(req *http.Request) (*http.Response, error) {
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, &NoAgentError{Path: c.path, Err: err}
+		}
+		if ctxErr := req.Context().Err(); ctxErr != nil {
+			return nil, fmt.Errorf("agent at %s: %w", c.path, ctxErr)
+		}
+		return nil, fmt.Errorf("agent at %s: %w", c.path, unwrapURL(err))
+	}
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		return nil, decodeError(resp)
+	}
+	return resp, nil
+}
+
+// unwrapURL drops the *url.Error layer, whose message repeats the fake URL.
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// decodeError reads an error answer into an *Error.
+func decodeError(resp *http.Response) error {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes))
+	var eb errorBody
+	if json.Unmarshal(b, &eb) == nil && eb.Error != nil && eb.Error.Code != "" {
+		eb.Error.Status = resp.StatusCode
+		return eb.Error
+	}
+	return &Error{
+		Status:  resp.StatusCode,
+		Code:    "http_" + strconv.Itoa(resp.StatusCode),
+		Message: fmt.Sprintf("agent answered %s", resp.Status),
+	}
+}
+
+// call sends a request with an optional JSON body and decodes a JSON answer into out (if non-nil).
+func (c *Client) call(ctx context.Context, method, path, query string, in, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req := newRequest(ctx, method, path, query, body)
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.send(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		return fmt.Errorf("agent at %s: bad answer to %s %s: %w", c.path, method, path, err)
+	}
+	return nil
+}
+
+// projectPath is /v1/projects/{ref} plus suffix, with ref escaped.
+func projectPath(ref, suffix string) string {
+	return "/v1/projects/" + url.PathEscape(ref) + suffix
+}
+
+// minValidQuery encodes min_valid, or "" for zero.
+func minValidQuery(d time.Duration) string {
+	if d <= 0 {
+		return ""
+	}
+	if d%time.Second == 0 {
+		return "min_valid=" + strconv.FormatInt(int64(d/time.Second), 10)
+	}
+	return "min_valid=" + url.QueryEscape(d.String())
+}
+
+// Status returns the agent's status.
+func (c *Client) Status(ctx context.Context) (Status, error) {
+	var st Status
+	err := c.call(ctx, "GET", "/v1/status", "", nil, &st)
+	return st, err
+}
+
+// UserToken returns the user token with at least minValid left.
+func (c *Client) UserToken(ctx context.Context, minValid time.Duration) (Token, error) {
+	var t Token
+	err := c.call(ctx, "GET", "/v1/token", minValidQuery(minValid), nil, &t)
+	return t, err
+}
+
+// Projects returns the user's projects.
+func (c *Client) Projects(ctx context.Context) ([]Project, error) {
+	var pl ProjectList
+	err := c.call(ctx, "GET", "/v1/projects", "", nil, &pl)
+	return pl.Projects, err
+}
+
+// ProjectToken returns the token of the project ref (id or unique name) with at least minValid left.
+func (c *Client) ProjectToken(ctx context.Context, ref string, minValid time.Duration) (Token, error) {
+	var t Token
+	err := c.call(ctx, "GET", projectPath(ref, "/token"), minValidQuery(minValid), nil, &t)
+	return t, err
+}
+
+// TokenRaw returns the raw JWT of project ref, or the user token when ref is
+// empty, asking for Accept: application/jwt. It is the hot path of the token command.
+func (c *Client) TokenRaw(ctx context.Context, ref string, minValid time.Duration) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	path := "/v1/token"
+	if ref != "" {
+		path = projectPath(ref, "/token")
+	}
+	req := newRequest(ctx, "GET", path, minValidQuery(minValid), nil)
+	req.Header["Accept"] = acceptJWT
+	resp, err := c.send(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if n := resp.ContentLength; n > 0 && n <= MaxBodyBytes {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, b); err != nil {
+			return "", fmt.Errorf("agent at %s: reading the token: %w", c.path, err)
+		}
+		return string(b), nil
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes))
+	if err != nil {
+		return "", fmt.Errorf("agent at %s: reading the token: %w", c.path, err)
+	}
+	return string(b), nil
+}
+
+var acceptJWT = []string{MediaTypeJWT}
+
+// Track starts keeping the project ref renewed.
+func (c *Client) Track(ctx context.Context, ref string) (Project, error) {
+	var p Project
+	err := c.call(ctx, "PUT", projectPath(ref, ""), "", nil, &p)
+	return p, err
+}
+
+// Untrack stops keeping the project ref and deletes its token.
+func (c *Client) Untrack(ctx context.Context, ref string) error {
+	return c.call(ctx, "DELETE", projectPath(ref, ""), "", nil, nil)
+}
+
+// Refresh renews now: the user token when ref is empty, else that project's token.
+func (c *Client) Refresh(ctx context.Context, ref string) error {
+	if ref == "" {
+		return c.call(ctx, "POST", "/v1/refresh", "", nil, nil)
+	}
+	return c.call(ctx, "POST", projectPath(ref, "/refresh"), "", nil, nil)
+}
+
+// StartLogin starts a device-code login.
+func (c *Client) StartLogin(ctx context.Context) (LoginStart, error) {
+	var ls LoginStart
+	err := c.call(ctx, "POST", "/v1/login", "", nil, &ls)
+	return ls, err
+}
+
+// LoginStatus reports the state of the current device-code login.
+func (c *Client) LoginStatus(ctx context.Context) (LoginState, error) {
+	var ls LoginState
+	err := c.call(ctx, "GET", "/v1/login", "", nil, &ls)
+	return ls, err
+}
+
+// Logout forgets the user and project tokens.
+func (c *Client) Logout(ctx context.Context) error {
+	return c.call(ctx, "POST", "/v1/logout", "", nil, nil)
+}
+
+// Lock locks the agent with passphrase.
+func (c *Client) Lock(ctx context.Context, passphrase string) error {
+	return c.call(ctx, "POST", "/v1/lock", "", Passphrase{passphrase}, nil)
+}
+
+// Unlock unlocks the agent with passphrase.
+func (c *Client) Unlock(ctx context.Context, passphrase string) error {
+	return c.call(ctx, "POST", "/v1/unlock", "", Passphrase{passphrase}, nil)
+}
+
+// Shutdown asks the agent to stop.
+func (c *Client) Shutdown(ctx context.Context) error {
+	return c.call(ctx, "POST", "/v1/shutdown", "", nil, nil)
+}
+
+// Events subscribes to the agent's events. The channel is closed when the
+// stream ends: ctx is done (check ctx.Err()) or the agent went away.
+func (c *Client) Events(ctx context.Context) (<-chan Event, error) {
+	req := newRequest(ctx, "GET", "/v1/events", "", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := c.send(req)
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan Event, 16)
+	go readEvents(ctx, resp.Body, ch)
+	return ch, nil
+}
+
+// Subscribe is Events for the Service interface: when the subscription
+// cannot be made, the returned channel is closed at once.
+func (c *Client) Subscribe(ctx context.Context) <-chan Event {
+	ch, err := c.Events(ctx)
+	if err != nil {
+		closed := make(chan Event)
+		close(closed)
+		return closed
+	}
+	return ch
+}

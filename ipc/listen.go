@@ -1,0 +1,200 @@
+package ipc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// EnvSocket is the environment variable that names the agent's socket.
+const EnvSocket = "SLICES_AGENT_SOCK"
+
+// EnvPID is the environment variable that holds the agent's pid.
+const EnvPID = "SLICES_AGENT_PID"
+
+// DefaultSocketPath is $XDG_RUNTIME_DIR/slices-agent/agent.sock, or
+// ${TMPDIR:-/tmp}/slices-agent-$UID/agent.sock when XDG_RUNTIME_DIR is unset.
+func DefaultSocketPath() string {
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return filepath.Join(d, "slices-agent", "agent.sock")
+	}
+	tmp := os.Getenv("TMPDIR")
+	if tmp == "" {
+		tmp = "/tmp"
+	}
+	return filepath.Join(tmp, "slices-agent-"+strconv.Itoa(os.Getuid()), "agent.sock")
+}
+
+// ResolveSocket picks the socket path: flag if set, else $SLICES_AGENT_SOCK,
+// else DefaultSocketPath.
+func ResolveSocket(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if s := os.Getenv(EnvSocket); s != "" {
+		return s
+	}
+	return DefaultSocketPath()
+}
+
+// LiveSocketError says that an agent already answers on Path.
+type LiveSocketError struct {
+	Path string
+	PID  int // 0 when the listener did not say
+}
+
+// Error names the path and, when known, the pid.
+func (e *LiveSocketError) Error() string {
+	if e.PID > 0 {
+		return fmt.Sprintf("an agent is already running on %s (pid %d)", e.Path, e.PID)
+	}
+	return fmt.Sprintf("something is already listening on %s", e.Path)
+}
+
+// probeTimeout bounds the check of an existing socket.
+const probeTimeout = time.Second
+
+// Listen listens on the Unix socket path: it creates the directory 0700 when
+// missing, refuses a directory that is not the user's or that others may
+// write to, refuses a socket something answers on (*LiveSocketError),
+// replaces a stale one, and leaves the socket 0600.
+func Listen(path string) (net.Listener, error) {
+	dir := filepath.Dir(path)
+	if err := ensureDir(dir); err != nil {
+		return nil, err
+	}
+	unlock, err := lockDir(path)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if err := clearStale(path); err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", path, errors.Unwrap(err))
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("socket %s: %w", path, err)
+	}
+	return l, nil
+}
+
+// ensureDir creates dir 0700 if missing, else checks its owner and mode.
+func ensureDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("socket directory: %w", err)
+		}
+		return os.Chmod(dir, 0o700)
+	}
+	if err != nil {
+		return fmt.Errorf("socket directory: %w", err)
+	}
+	return checkDir(dir, fi)
+}
+
+// checkDir refuses a socket directory that is not a directory, is owned by
+// another user or can be written by others (who could swap the socket).
+func checkDir(dir string, fi fs.FileInfo) error {
+	if !fi.IsDir() {
+		return fmt.Errorf("socket directory %s is not a directory", dir)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
+		return fmt.Errorf("socket directory %s is owned by uid %d, not by you (uid %d)", dir, st.Uid, os.Geteuid())
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("socket directory %s can be written by other users (mode %04o); use a private directory or chmod 700 it",
+			dir, fi.Mode().Perm())
+	}
+	return nil
+}
+
+// lockDir serialises concurrent Listen calls on one path, so that two agents
+// starting together do not both remove the socket and listen.
+func lockDir(path string) (func(), error) {
+	f, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("socket lock: %w", err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("socket lock %s: %w", f.Name(), err)
+	}
+	return func() {
+		_ = unix.Flock(int(f.Fd()), unix.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// clearStale removes a socket file nobody answers on and refuses a live one.
+func clearStale(path string) error {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Type() != fs.ModeSocket {
+		return fmt.Errorf("%s exists and is not a socket", path)
+	}
+	conn, err := net.DialTimeout("unix", path, probeTimeout)
+	if err == nil {
+		conn.Close()
+		return &LiveSocketError{Path: path, PID: probePID(path)}
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Errorf("check socket %s: %w", path, errors.Unwrap(err))
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove stale socket: %w", err)
+	}
+	return nil
+}
+
+// probePID asks the agent on path for its pid; 0 when it does not answer.
+func probePID(path string) int {
+	c := NewClient(path)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+	defer cancel()
+	st, err := c.Status(ctx)
+	if err != nil {
+		return 0
+	}
+	return st.PID
+}
+
+// NewServer returns an http.Server for h with the socket's limits: header
+// and body read timeouts, an idle timeout, 16 KiB of headers, no write
+// timeout (the handler sets one per answer so that /v1/events can stream),
+// peer credentials in each request's context (see PeerFromContext), and
+// request contexts cancelled by Shutdown so that event streams end.
+func NewServer(h http.Handler) *http.Server {
+	base, cancel := context.WithCancel(context.Background())
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ConnContext:       connContext,
+	}
+	srv.RegisterOnShutdown(cancel)
+	return srv
+}

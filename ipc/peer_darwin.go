@@ -1,0 +1,19 @@
+package ipc
+
+import "golang.org/x/sys/unix"
+
+// peerOfFD reads LOCAL_PEERCRED and LOCAL_PEERPID.
+func peerOfFD(fd int) (Peer, error) {
+	x, err := unix.GetsockoptXucred(fd, unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
+	if err != nil {
+		return Peer{}, err
+	}
+	p := Peer{UID: int(x.Uid)}
+	if x.Ngroups > 0 {
+		p.GID = int(x.Groups[0])
+	}
+	if pid, err := unix.GetsockoptInt(fd, unix.SOL_LOCAL, unix.LOCAL_PEERPID); err == nil {
+		p.PID = pid
+	}
+	return p, nil
+}

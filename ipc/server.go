@@ -1,0 +1,401 @@
+package ipc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MaxBodyBytes is the largest request body the handler reads; larger ones get 413.
+const MaxBodyBytes = 64 << 10
+
+// MediaTypeJWT is the Accept value that asks a token route for the raw token.
+const MediaTypeJWT = "application/jwt"
+
+// HandlerOptions tunes NewHandler; the zero value is ready to use.
+type HandlerOptions struct {
+	// Logger receives panics and failed writes; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock used for expires_in; nil means time.Now.
+	Now func() time.Time
+	// WriteTimeout bounds writing one answer on non-streaming routes; 0 means 10s.
+	WriteTimeout time.Duration
+	// KeepAlive is the interval of ": ping" comments on /v1/events; 0 means 15s.
+	KeepAlive time.Duration
+}
+
+// handler serves the socket API on top of a Service.
+type handler struct {
+	svc  Service
+	opts HandlerOptions
+	mux  *http.ServeMux
+}
+
+// route is one path of the API and its handlers by method.
+type route struct {
+	path    string
+	methods []string
+	funcs   []func(http.ResponseWriter, *http.Request) error
+}
+
+// NewHandler returns the HTTP handler of the socket API serving svc. Every
+// route of the contract is served; unknown paths get 404 not_found, wrong
+// methods 405, bodies over MaxBodyBytes 413, and a panic in svc a 500.
+func NewHandler(svc Service, opts HandlerOptions) http.Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = 10 * time.Second
+	}
+	if opts.KeepAlive <= 0 {
+		opts.KeepAlive = 15 * time.Second
+	}
+	h := &handler{svc: svc, opts: opts, mux: http.NewServeMux()}
+	routes := []route{
+		{"/v1/status", []string{"GET"}, fns(h.status)},
+		{"/v1/token", []string{"GET"}, fns(h.userToken)},
+		{"/v1/projects", []string{"GET"}, fns(h.projects)},
+		{"/v1/projects/{ref}/token", []string{"GET"}, fns(h.projectToken)},
+		{"/v1/projects/{ref}", []string{"PUT", "DELETE"}, fns(h.track, h.untrack)},
+		{"/v1/projects/{ref}/refresh", []string{"POST"}, fns(h.refreshProject)},
+		{"/v1/refresh", []string{"POST"}, fns(h.refreshUser)},
+		{"/v1/login", []string{"POST", "GET"}, fns(h.startLogin, h.loginStatus)},
+		{"/v1/logout", []string{"POST"}, fns(h.logout)},
+		{"/v1/lock", []string{"POST"}, fns(h.lock)},
+		{"/v1/unlock", []string{"POST"}, fns(h.unlock)},
+		{"/v1/shutdown", []string{"POST"}, fns(h.shutdown)},
+		{"/v1/events", []string{"GET"}, fns(h.events)},
+	}
+	for _, rt := range routes {
+		for i, m := range rt.methods {
+			h.mux.Handle(m+" "+rt.path, h.wrap(m+" "+rt.path, rt.funcs[i]))
+		}
+		allow := strings.Join(rt.methods, ", ")
+		if strings.Contains(allow, "GET") {
+			allow += ", HEAD"
+		}
+		h.mux.Handle(rt.path, h.wrap(rt.path, func(w http.ResponseWriter, r *http.Request) error {
+			w.Header().Set("Allow", allow)
+			return MethodNotAllowed(r.Method, r.URL.Path)
+		}))
+	}
+	h.mux.Handle("/", h.wrap("/", func(w http.ResponseWriter, r *http.Request) error {
+		return NotFound(r.URL.Path)
+	}))
+	return h.mux
+}
+
+func fns(f ...func(http.ResponseWriter, *http.Request) error) []func(http.ResponseWriter, *http.Request) error {
+	return f
+}
+
+// wrap applies the body limit, the write deadline and panic recovery, and
+// turns a returned error into a JSON error answer.
+func (h *handler) wrap(pattern string, f func(http.ResponseWriter, *http.Request) error) http.Handler {
+	streaming := pattern == "GET /v1/events"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				h.opts.Logger.Error("panic in socket API handler", "route", pattern,
+					"panic", redact(fmt.Sprint(v)), "stack", string(debug.Stack()))
+				h.writeError(w, Internal("internal error in the agent"))
+			}
+		}()
+		if !streaming {
+			rc := http.NewResponseController(w)
+			_ = rc.SetWriteDeadline(time.Now().Add(h.opts.WriteTimeout))
+		}
+		if r.ContentLength > MaxBodyBytes {
+			// Answer without reading: the server closes the connection after.
+			w.Header().Set("Connection", "close")
+			h.writeError(w, TooLarge())
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		if err := f(w, r); err != nil {
+			h.writeError(w, err)
+		}
+	})
+}
+
+// writeError writes err as a JSON error answer.
+func (h *handler) writeError(w http.ResponseWriter, err error) {
+	e, ok := AsError(err)
+	if !ok {
+		if errors.Is(err, context.Canceled) {
+			return // the client went away; nobody reads the answer
+		}
+		h.opts.Logger.Warn("socket API error", "err", redact(err.Error()))
+		e = Internal(err.Error())
+	}
+	if e.Status == 0 {
+		e = &Error{Status: http.StatusInternalServerError, Code: e.Code, Message: e.Message, Hint: e.Hint}
+	}
+	writeJSON(w, e.Status, errorBody{Error: e})
+}
+
+// writeJSON writes v as a JSON answer with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, status = []byte(`{"error":{"code":"internal","message":"cannot encode the answer"}}`), http.StatusInternalServerError
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json")
+	hd.Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	b = append(b, '\n')
+	_, _ = w.Write(b)
+}
+
+// drain reads and discards a body the route does not use, so that an
+// oversized one is answered with 413.
+func drain(r *http.Request) error {
+	if _, err := io.Copy(io.Discard, r.Body); err != nil {
+		return bodyError(err)
+	}
+	return nil
+}
+
+// bodyError maps a body read error to an API error.
+func bodyError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return TooLarge()
+	}
+	return BadRequest("cannot read the request body: "+err.Error(), "")
+}
+
+// ref returns the {ref} path value, refusing an empty one.
+func ref(r *http.Request) (string, error) {
+	v := r.PathValue("ref")
+	if v == "" {
+		return "", BadRequest("empty project reference", "give a project id or name")
+	}
+	return v, nil
+}
+
+// ParseMinValid parses a min_valid value: a Go duration ("90s", "5m") or a
+// number of seconds ("90", "1.5"); empty means zero.
+func ParseMinValid(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil || f != f || f > float64(1<<62)/float64(time.Second) {
+			return 0, BadRequest(fmt.Sprintf("bad min_valid %q", s), "give a duration such as 90s or 5m, or seconds")
+		}
+		if f < 0 {
+			return 0, BadRequest(fmt.Sprintf("negative min_valid %q", s), "")
+		}
+		d = time.Duration(f * float64(time.Second))
+	}
+	if d < 0 {
+		return 0, BadRequest(fmt.Sprintf("negative min_valid %q", s), "")
+	}
+	return d, nil
+}
+
+func (h *handler) status(w http.ResponseWriter, r *http.Request) error {
+	st, err := h.svc.Status(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
+func (h *handler) userToken(w http.ResponseWriter, r *http.Request) error {
+	return h.token(w, r, "")
+}
+
+func (h *handler) projectToken(w http.ResponseWriter, r *http.Request) error {
+	p, err := ref(r)
+	if err != nil {
+		return err
+	}
+	return h.token(w, r, p)
+}
+
+// token serves both token routes; project is empty for the user token.
+func (h *handler) token(w http.ResponseWriter, r *http.Request, project string) error {
+	if err := drain(r); err != nil {
+		return err
+	}
+	minValid, err := ParseMinValid(r.URL.Query().Get("min_valid"))
+	if err != nil {
+		return err
+	}
+	var t Token
+	if project == "" {
+		t, err = h.svc.UserToken(r.Context(), minValid)
+	} else {
+		t, err = h.svc.ProjectToken(r.Context(), project, minValid)
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if strings.Contains(r.Header.Get("Accept"), MediaTypeJWT) {
+		hd := w.Header()
+		hd.Set("Content-Type", MediaTypeJWT)
+		hd.Set("Content-Length", strconv.Itoa(len(t.Token)))
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, t.Token)
+		return nil
+	}
+	if !t.ExpiresAt.IsZero() {
+		t.ExpiresIn = max(0, int64(t.ExpiresAt.Sub(h.opts.Now())/time.Second))
+	}
+	writeJSON(w, http.StatusOK, t)
+	return nil
+}
+
+func (h *handler) projects(w http.ResponseWriter, r *http.Request) error {
+	ps, err := h.svc.Projects(r.Context())
+	if err != nil {
+		return err
+	}
+	if ps == nil {
+		ps = []Project{}
+	}
+	writeJSON(w, http.StatusOK, ProjectList{Projects: ps})
+	return nil
+}
+
+func (h *handler) track(w http.ResponseWriter, r *http.Request) error {
+	p, err := ref(r)
+	if err != nil {
+		return err
+	}
+	if err := drain(r); err != nil {
+		return err
+	}
+	proj, err := h.svc.Track(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, proj)
+	return nil
+}
+
+// noContent wraps a Service call that answers nothing: 204 on success.
+func (h *handler) noContent(w http.ResponseWriter, r *http.Request, call func(context.Context) error) error {
+	if err := drain(r); err != nil {
+		return err
+	}
+	if err := call(r.Context()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *handler) untrack(w http.ResponseWriter, r *http.Request) error {
+	p, err := ref(r)
+	if err != nil {
+		return err
+	}
+	return h.noContent(w, r, func(ctx context.Context) error { return h.svc.Untrack(ctx, p) })
+}
+
+func (h *handler) refreshProject(w http.ResponseWriter, r *http.Request) error {
+	p, err := ref(r)
+	if err != nil {
+		return err
+	}
+	return h.noContent(w, r, func(ctx context.Context) error { return h.svc.Refresh(ctx, p) })
+}
+
+func (h *handler) refreshUser(w http.ResponseWriter, r *http.Request) error {
+	return h.noContent(w, r, func(ctx context.Context) error { return h.svc.Refresh(ctx, "") })
+}
+
+func (h *handler) startLogin(w http.ResponseWriter, r *http.Request) error {
+	if err := drain(r); err != nil {
+		return err
+	}
+	ls, err := h.svc.StartLogin(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ls)
+	return nil
+}
+
+func (h *handler) loginStatus(w http.ResponseWriter, r *http.Request) error {
+	ls, err := h.svc.LoginStatus(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ls)
+	return nil
+}
+
+func (h *handler) logout(w http.ResponseWriter, r *http.Request) error {
+	return h.noContent(w, r, h.svc.Logout)
+}
+
+func (h *handler) shutdown(w http.ResponseWriter, r *http.Request) error {
+	return h.noContent(w, r, h.svc.Shutdown)
+}
+
+// Passphrase is the JSON body of POST /v1/lock and POST /v1/unlock.
+type Passphrase struct {
+	Passphrase string `json:"passphrase"`
+}
+
+// readPassphrase decodes a Passphrase body, refusing anything else.
+func readPassphrase(r *http.Request) (string, error) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return "", bodyError(err)
+	}
+	var p Passphrase
+	if err := json.Unmarshal(b, &p); err != nil {
+		return "", BadRequest("request body is not a JSON object with a passphrase", `send {"passphrase":"..."}`)
+	}
+	return p.Passphrase, nil
+}
+
+func (h *handler) lock(w http.ResponseWriter, r *http.Request) error {
+	pass, err := readPassphrase(r)
+	if err != nil {
+		return err
+	}
+	return h.noContent(w, r, func(ctx context.Context) error { return h.svc.Lock(ctx, pass) })
+}
+
+func (h *handler) unlock(w http.ResponseWriter, r *http.Request) error {
+	pass, err := readPassphrase(r)
+	if err != nil {
+		return err
+	}
+	return h.noContent(w, r, func(ctx context.Context) error { return h.svc.Unlock(ctx, pass) })
+}
+
+// jwtPattern finds JWT-shaped strings so that logs never carry a whole token.
+var jwtPattern = regexp.MustCompile(`[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{6,}`)
+
+// redact replaces every JWT-shaped string in s with "…" and its last 6 characters.
+func redact(s string) string {
+	return jwtPattern.ReplaceAllStringFunc(s, func(t string) string { return "…" + t[len(t)-6:] })
+}

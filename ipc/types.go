@@ -1,0 +1,163 @@
+// Package ipc is the wire between slices-agent and its clients: the request and
+// response types, the HTTP handler the agent serves on its Unix socket, and a
+// Client that the CLI, the TUI and other Go tools use.
+//
+// The protocol is plain HTTP/1.1 with JSON bodies over a Unix socket, so any
+// tool can speak it with curl:
+//
+//	curl --unix-socket "$SLICES_AGENT_SOCK" -H 'Accept: application/jwt' \
+//	    http://agent/v1/projects/ilabt-dev/token
+package ipc
+
+import (
+	"context"
+	"time"
+)
+
+// Status is the answer of GET /v1/status.
+type Status struct {
+	Version string `json:"version"`
+	PID     int    `json:"pid"`
+	Socket  string `json:"socket"`
+	Portal  string `json:"portal"`
+	Keyring string `json:"keyring"`
+	// KeyringNote says why the backend is what it is, e.g. why auto fell back to memory.
+	KeyringNote string          `json:"keyring_note,omitempty"`
+	Locked      bool            `json:"locked"`
+	User        UserStatus      `json:"user"`
+	Projects    []ProjectStatus `json:"projects"`
+}
+
+// UserStatus describes the login held by the agent.
+type UserStatus struct {
+	LoggedIn    bool       `json:"logged_in"`
+	Subject     string     `json:"subject,omitempty"`
+	Name        string     `json:"name,omitempty"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+	Refreshable bool       `json:"refreshable"`
+	// State is one of the TokenState values, or "login_required".
+	State     string `json:"state"`
+	LastError string `json:"last_error,omitempty"`
+}
+
+// Token states reported in status and project lists.
+const (
+	StateValid         = "valid"          // held and not near expiry
+	StateRenewing      = "renewing"       // renewal in flight or retrying, old token still valid
+	StateExpired       = "expired"        // renewal failing and the old token expired
+	StatePending       = "pending"        // tracked, no token fetched yet
+	StateLoginRequired = "login_required" // the refresh token was refused or there is no login
+	StateUntracked     = "untracked"      // in the portal's list, not kept by the agent
+)
+
+// ProjectStatus is one tracked project in Status.
+type ProjectStatus struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	Role      string     `json:"role,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	State     string     `json:"state"`
+	LastError string     `json:"last_error,omitempty"`
+}
+
+// Token is the JSON form of GET /v1/token and GET /v1/projects/{ref}/token.
+type Token struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	// ExpiresIn is the whole number of seconds left when the answer was made.
+	ExpiresIn int64 `json:"expires_in"`
+	// VerifiedAt is when the agent checked the token's signature against the portal's key set.
+	VerifiedAt time.Time `json:"verified_at,omitzero"`
+	Project    string    `json:"project,omitempty"`
+}
+
+// Project is one entry of GET /v1/projects.
+type Project struct {
+	ID             string     `json:"id"`
+	Name           string     `json:"name"`
+	Description    string     `json:"description"`
+	Role           string     `json:"role"`
+	CreatedAt      *time.Time `json:"created_at,omitempty"`
+	ExpiresAt      *time.Time `json:"expires_at,omitempty"`
+	Tracked        bool       `json:"tracked"`
+	TokenExpiresAt *time.Time `json:"token_expires_at,omitempty"`
+	State          string     `json:"state,omitempty"`
+}
+
+// ProjectList is the answer of GET /v1/projects.
+type ProjectList struct {
+	Projects []Project `json:"projects"`
+}
+
+// LoginStart is the answer of POST /v1/login.
+type LoginStart struct {
+	VerificationURI         string    `json:"verification_uri"`
+	VerificationURIComplete string    `json:"verification_uri_complete,omitempty"`
+	UserCode                string    `json:"user_code"`
+	ExpiresAt               time.Time `json:"expires_at"`
+}
+
+// Login flow states reported by GET /v1/login.
+const (
+	LoginNone    = "none"
+	LoginPending = "pending"
+	LoginDone    = "done"
+	LoginFailed  = "failed"
+	LoginExpired = "expired"
+)
+
+// LoginState is the answer of GET /v1/login.
+type LoginState struct {
+	State string `json:"state"`
+	Error string `json:"error,omitempty"`
+	LoginStart
+}
+
+// Event types sent on GET /v1/events.
+const (
+	EventRenewed       = "renewed"
+	EventExpiring      = "expiring"
+	EventExpired       = "expired"
+	EventLogin         = "login"
+	EventLoginRequired = "login_required"
+	EventLogout        = "logout"
+	EventLocked        = "locked"
+	EventUnlocked      = "unlocked"
+	EventError         = "error"
+	EventTracked       = "tracked"
+	EventUntracked     = "untracked"
+)
+
+// Event is one Server-Sent Event of GET /v1/events; the SSE "event:" field
+// carries Type and the "data:" field the whole object as JSON.
+type Event struct {
+	Type      string     `json:"type"`
+	Time      time.Time  `json:"time"`
+	Project   string     `json:"project,omitempty"` // project id; empty for the user token
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	Message   string     `json:"message,omitempty"`
+}
+
+// Service is what the agent implements and the handler serves. Methods return
+// an *Error to choose the HTTP status and code; any other error is a 500.
+type Service interface {
+	Status(ctx context.Context) (Status, error)
+	// UserToken returns the user token with at least minValid left, renewing first if needed.
+	UserToken(ctx context.Context, minValid time.Duration) (Token, error)
+	Projects(ctx context.Context) ([]Project, error)
+	// ProjectToken returns a project's token (ref is an id or a unique name), tracking it if it was not.
+	ProjectToken(ctx context.Context, ref string, minValid time.Duration) (Token, error)
+	Track(ctx context.Context, ref string) (Project, error)
+	Untrack(ctx context.Context, ref string) error
+	// Refresh renews now: the user token when ref is empty, else that project's token.
+	Refresh(ctx context.Context, ref string) error
+	StartLogin(ctx context.Context) (LoginStart, error)
+	LoginStatus(ctx context.Context) (LoginState, error)
+	Logout(ctx context.Context) error
+	Lock(ctx context.Context, passphrase string) error
+	Unlock(ctx context.Context, passphrase string) error
+	// Shutdown asks the agent to stop after the answer is sent.
+	Shutdown(ctx context.Context) error
+	// Subscribe delivers events until ctx ends; the channel is closed then.
+	Subscribe(ctx context.Context) <-chan Event
+}
