@@ -76,10 +76,10 @@ type session struct {
 type entry struct {
 	id, name, role string
 
-	raw        string
-	iat, exp   time.Time
-	verifiedAt time.Time
-	jitter     float64
+	raw         string
+	iat, exp    time.Time
+	verifiedAt  time.Time
+	jitter      float64
 	expiredSent bool
 
 	failures    int
@@ -87,8 +87,8 @@ type entry struct {
 	lastAttempt time.Time
 	lastErr     error
 
-	inflight chan struct{}   // closed when the renewal in flight ends
-	kick     chan struct{}   // wakes the renewal loop to look again
+	inflight chan struct{} // closed when the renewal in flight ends
+	kick     chan struct{} // wakes the renewal loop to look again
 	stop     context.CancelFunc
 }
 

@@ -47,7 +47,7 @@ func newVault(store keyring.Store, portalURL, stateDir string) *vault {
 	return &vault{store: store, prefix: host + "/", statePath: filepath.Join(stateDir, "state.json")}
 }
 
-func (v *vault) userKey() string            { return v.prefix + "user" }
+func (v *vault) userKey() string             { return v.prefix + "user" }
 func (v *vault) projectKey(id string) string { return v.prefix + "project/" + id }
 
 func (v *vault) put(ctx context.Context, key string, val any) error {
