@@ -104,7 +104,9 @@ func TestLoginTokenRestart(t *testing.T) {
 	}
 	var st struct {
 		Keyring string
-		User    struct{ LoggedIn bool `json:"logged_in"` }
+		User    struct {
+			LoggedIn bool `json:"logged_in"`
+		}
 	}
 	json.Unmarshal([]byte(h.mustRun("status", "--json")), &st)
 	if !st.User.LoggedIn || st.Keyring != backend {

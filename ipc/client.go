@@ -176,17 +176,6 @@ func projectPath(ref, suffix string) string {
 	return "/v1/projects/" + url.PathEscape(ref) + suffix
 }
 
-// minValidQuery encodes min_valid, or "" for zero.
-func minValidQuery(d time.Duration) string {
-	if d <= 0 {
-		return ""
-	}
-	if d%time.Second == 0 {
-		return "min_valid=" + strconv.FormatInt(int64(d/time.Second), 10)
-	}
-	return "min_valid=" + url.QueryEscape(d.String())
-}
-
 // Status returns the agent's status.
 func (c *Client) Status(ctx context.Context) (Status, error) {
 	var st Status

@@ -102,6 +102,10 @@ func fns(f ...func(http.ResponseWriter, *http.Request) error) []func(http.Respon
 	return f
 }
 
+// readsBody lists the routes that read the request body themselves; wrap
+// reads and discards the body of every other route before serving it.
+var readsBody = map[string]bool{"POST /v1/lock": true, "POST /v1/unlock": true}
+
 // wrap applies the body limit, the write deadline and panic recovery, and
 // turns a returned error into a JSON error answer.
 func (h *handler) wrap(pattern string, f func(http.ResponseWriter, *http.Request) error) http.Handler {
@@ -117,8 +121,8 @@ func (h *handler) wrap(pattern string, f func(http.ResponseWriter, *http.Request
 				h.writeError(w, Internal("internal error in the agent"))
 			}
 		}()
+		rc := http.NewResponseController(w)
 		if !streaming {
-			rc := http.NewResponseController(w)
 			_ = rc.SetWriteDeadline(time.Now().Add(h.opts.WriteTimeout))
 		}
 		if r.ContentLength > MaxBodyBytes {
@@ -128,6 +132,12 @@ func (h *handler) wrap(pattern string, f func(http.ResponseWriter, *http.Request
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		if !readsBody[pattern] {
+			if err := drain(r); err != nil {
+				h.writeError(w, err)
+				return
+			}
+		}
 		if err := f(w, r); err != nil {
 			h.writeError(w, err)
 		}
@@ -165,7 +175,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // drain reads and discards a body the route does not use, so that an
-// oversized one is answered with 413.
+// oversized one is answered with 413 before the service is called.
 func drain(r *http.Request) error {
 	if _, err := io.Copy(io.Discard, r.Body); err != nil {
 		return bodyError(err)
@@ -191,29 +201,6 @@ func ref(r *http.Request) (string, error) {
 	return v, nil
 }
 
-// ParseMinValid parses a min_valid value: a Go duration ("90s", "5m") or a
-// number of seconds ("90", "1.5"); empty means zero.
-func ParseMinValid(s string) (time.Duration, error) {
-	if s == "" {
-		return 0, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		f, ferr := strconv.ParseFloat(s, 64)
-		if ferr != nil || f != f || f > float64(1<<62)/float64(time.Second) {
-			return 0, BadRequest(fmt.Sprintf("bad min_valid %q", s), "give a duration such as 90s or 5m, or seconds")
-		}
-		if f < 0 {
-			return 0, BadRequest(fmt.Sprintf("negative min_valid %q", s), "")
-		}
-		d = time.Duration(f * float64(time.Second))
-	}
-	if d < 0 {
-		return 0, BadRequest(fmt.Sprintf("negative min_valid %q", s), "")
-	}
-	return d, nil
-}
-
 func (h *handler) status(w http.ResponseWriter, r *http.Request) error {
 	st, err := h.svc.Status(r.Context())
 	if err != nil {
@@ -237,9 +224,6 @@ func (h *handler) projectToken(w http.ResponseWriter, r *http.Request) error {
 
 // token serves both token routes; project is empty for the user token.
 func (h *handler) token(w http.ResponseWriter, r *http.Request, project string) error {
-	if err := drain(r); err != nil {
-		return err
-	}
 	minValid, err := ParseMinValid(r.URL.Query().Get("min_valid"))
 	if err != nil {
 		return err
@@ -286,9 +270,6 @@ func (h *handler) track(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := drain(r); err != nil {
-		return err
-	}
 	proj, err := h.svc.Track(r.Context(), p)
 	if err != nil {
 		return err
@@ -330,9 +311,6 @@ func (h *handler) refreshUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *handler) startLogin(w http.ResponseWriter, r *http.Request) error {
-	if err := drain(r); err != nil {
-		return err
-	}
 	ls, err := h.svc.StartLogin(r.Context())
 	if err != nil {
 		return err

@@ -143,6 +143,7 @@ type Event struct {
 type Service interface {
 	Status(ctx context.Context) (Status, error)
 	// UserToken returns the user token with at least minValid left, renewing first if needed.
+	// A minValid longer than the token lifetime should be refused with BadRequest.
 	UserToken(ctx context.Context, minValid time.Duration) (Token, error)
 	Projects(ctx context.Context) ([]Project, error)
 	// ProjectToken returns a project's token (ref is an id or a unique name), tracking it if it was not.
