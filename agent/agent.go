@@ -51,6 +51,7 @@ type Agent struct {
 	wg       sync.WaitGroup
 	shutdown chan struct{}
 	stopOnce sync.Once
+	unlockMu sync.Mutex // serialises unlock attempts so guesses cannot run in parallel
 
 	mu         sync.Mutex
 	sess       session
@@ -174,8 +175,8 @@ func (a *Agent) Load(ctx context.Context) {
 	a.sess.loggedIn = true
 	a.mu.Unlock()
 	if s.AccessToken != "" {
-		if d, err := a.verify.verify(ctx, s.AccessToken, ""); err == nil {
-			a.adoptUser(d, a.now())
+		if d, at, err := a.verifyStored(ctx, s.AccessToken, "", s.VerifiedAt); err == nil {
+			a.adoptUser(d, at)
 		} else {
 			a.log.Info("stored user token not usable, will renew", "err", err)
 		}
@@ -187,8 +188,8 @@ func (a *Agent) Load(ctx context.Context) {
 	for _, tp := range tracked {
 		e := newEntry(tp.ID, tp.Name, tp.Role)
 		if p, err := a.vault.loadProject(ctx, tp.ID); err == nil && p.Token != "" {
-			if d, err := a.verify.verify(ctx, p.Token, tp.ID); err == nil {
-				a.setToken(e, d, a.now())
+			if d, at, err := a.verifyStored(ctx, p.Token, tp.ID, p.VerifiedAt); err == nil {
+				a.setToken(e, d, at)
 			}
 		}
 		a.mu.Lock()
@@ -197,6 +198,26 @@ func (a *Agent) Load(ctx context.Context) {
 	}
 	a.log.Info("login restored from keyring", "keyring", a.opts.Keyring.Name(), "projects", len(tracked))
 	a.startLoops()
+}
+
+// verifyStored checks a token read back from the keyring. When the portal's
+// keys cannot be had (portal down at start-up), a token verified before it was
+// stored is trusted until it expires; it is never trusted when the keys are
+// there and it fails.
+func (a *Agent) verifyStored(ctx context.Context, raw, subject string, verifiedAt time.Time) (*token.Decoded, time.Time, error) {
+	d, err := a.verify.verify(ctx, raw, subject)
+	if err == nil {
+		return d, a.now(), nil
+	}
+	if !errors.Is(err, portal.ErrUnavailable) || verifiedAt.IsZero() {
+		return nil, time.Time{}, err
+	}
+	d, derr := token.Decode(raw)
+	if derr != nil || d.Subject == "" || (subject != "" && d.Subject != subject) || !d.ExpiresAt.After(a.now()) {
+		return nil, time.Time{}, err
+	}
+	a.log.Info("portal unreachable at start-up: serving a stored token verified earlier", "sub", d.Subject, "verified_at", verifiedAt)
+	return d, verifiedAt, nil
 }
 
 // startLoops starts the renewal loops of the user token and every tracked

@@ -130,6 +130,7 @@ func code(err error) string {
 }
 
 func TestLoginTokensAndRestart(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, devportal.Options{})
 	a := w.agent()
 	if _, err := a.UserToken(testCtx(t), 0); code(err) != ipc.CodeLoginRequired {
@@ -185,6 +186,7 @@ func TestLoginTokensAndRestart(t *testing.T) {
 }
 
 func TestRenewalKeepsTokensFreshOncePerLifetime(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs for 9 s")
 	}
@@ -220,6 +222,7 @@ func TestRenewalKeepsTokensFreshOncePerLifetime(t *testing.T) {
 }
 
 func TestPortalDownThenBack(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs for several seconds")
 	}
@@ -262,6 +265,7 @@ func TestPortalDownThenBack(t *testing.T) {
 }
 
 func TestHostileTokensAreNeverStoredOrServed(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []devportal.TokenMode{"garbage", "alg_none", "hs256_pubkey", "unknown_kid", "wrong_sub", "expired", "truncated"} {
 		t.Run(string(mode), func(t *testing.T) {
 			w := newWorld(t, devportal.Options{})
@@ -297,6 +301,7 @@ func TestHostileTokensAreNeverStoredOrServed(t *testing.T) {
 }
 
 func TestRefusedRefreshMeansLoginRequired(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, devportal.Options{})
 	a := w.agent()
 	login(t, a)
@@ -342,6 +347,7 @@ func waitEvent(t *testing.T, ch <-chan ipc.Event, typ string) bool {
 }
 
 func TestRotatedRefreshTokenIsKeptBeforeUse(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, devportal.Options{})
 	a := w.agent()
 	login(t, a)
@@ -372,6 +378,7 @@ func TestRotatedRefreshTokenIsKeptBeforeUse(t *testing.T) {
 }
 
 func TestBadRequests(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, devportal.Options{TokenTTL: time.Minute})
 	a := w.agent()
 	login(t, a)
@@ -389,6 +396,7 @@ func TestBadRequests(t *testing.T) {
 }
 
 func TestOneRenewalInFlight(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, devportal.Options{})
 	a := w.agent()
 	login(t, a)
@@ -420,6 +428,7 @@ func TestOneRenewalInFlight(t *testing.T) {
 }
 
 func TestLockRefusesTokens(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, devportal.Options{})
 	a := w.agent()
 	login(t, a)
@@ -441,6 +450,7 @@ func TestLockRefusesTokens(t *testing.T) {
 }
 
 func TestLogoutForgetsEverything(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t, devportal.Options{})
 	a := w.agent()
 	login(t, a)
@@ -466,6 +476,7 @@ func TestLogoutForgetsEverything(t *testing.T) {
 }
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	for n, want := range map[int][2]time.Duration{
 		1: {500 * time.Millisecond, time.Second}, 2: {time.Second, 2 * time.Second},
 		5: {8 * time.Second, 16 * time.Second}, 30: {backoffMax / 2, backoffMax},
@@ -476,4 +487,54 @@ func TestBackoff(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestRestartWithPortalDownServesStoredTokens(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, devportal.Options{})
+	a := w.agent()
+	login(t, a)
+	p := firstProject(t, a)
+	tok, err := a.ProjectToken(testCtx(t), p.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+
+	w.dp.InjectFault(devportal.Fault{Status: 503})
+	b := w.agent()
+	again, err := b.ProjectToken(testCtx(t), p.ID, 0)
+	if err != nil {
+		t.Fatalf("portal down at restart: %v", err)
+	}
+	if again.Token != tok.Token || !again.VerifiedAt.Equal(tok.VerifiedAt) {
+		t.Errorf("served %q verified at %v, want the stored token verified at %v", suffix(again.Token), again.VerifiedAt, tok.VerifiedAt)
+	}
+
+	// A stored token that fails verification is never trusted, portal up or down.
+	w.dp.ClearFaults()
+	b.Close()
+	if err := w.store.Set(testCtx(t), b.vault.projectKey(p.ID), []byte(`{"token":"`+tamper(tok.Token)+`","verified_at":"2026-01-01T00:00:00Z"}`)); err != nil {
+		t.Fatal(err)
+	}
+	c := w.agent()
+	fresh, err := c.ProjectToken(testCtx(t), p.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh.Token == tamper(tok.Token) {
+		t.Fatal("a tampered stored token was served")
+	}
+}
+
+// tamper flips one character of a token's payload.
+func tamper(tok string) string {
+	i := strings.IndexByte(tok, '.') + 5
+	b := []byte(tok)
+	if b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+	return string(b)
 }

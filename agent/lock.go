@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"sync"
 	"time"
 
 	"github.com/slices-ri/slices-agent/ipc"
@@ -19,9 +18,6 @@ type lockState struct {
 	hash     []byte
 	failures int
 }
-
-// unlockMu serialises unlock attempts so guesses cannot run in parallel.
-var unlockMu sync.Mutex
 
 const pbkdf2Iter = 100_000
 
@@ -55,8 +51,8 @@ func (a *Agent) Lock(ctx context.Context, passphrase string) error {
 // Unlock unlocks the agent. A wrong passphrase is answered slowly, slower
 // with each failure, and says nothing about the passphrase.
 func (a *Agent) Unlock(ctx context.Context, passphrase string) error {
-	unlockMu.Lock()
-	defer unlockMu.Unlock()
+	a.unlockMu.Lock()
+	defer a.unlockMu.Unlock()
 	a.mu.Lock()
 	ls := a.lock
 	a.mu.Unlock()
