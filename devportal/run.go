@@ -31,7 +31,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return &UsageError{Err: err}
+		return &UsageError{Err: err, Reported: true}
 	}
 	if fs.NArg() > 0 {
 		return &UsageError{Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
@@ -85,7 +85,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // UsageError is a bad command line; the binary exits 2 on it.
-type UsageError struct{ Err error }
+type UsageError struct {
+	Err error
+	// Reported is true when the flag package already printed the error and the usage.
+	Reported bool
+}
 
 // Error returns the message of the underlying error.
 func (e *UsageError) Error() string { return e.Err.Error() }

@@ -11,9 +11,10 @@ import (
 	"github.com/slices-ri/slices-agent/internal/testenv"
 )
 
-// keyringBackend is the system keyring when one answers (always in CI), else file.
+// keyringBackend is the system keyring when a throwaway one runs (scripts/with-keyring,
+// always in CI), else file: a test never fills a desktop's real keyring.
 func keyringBackend(t *testing.T) string {
-	if testenv.Required("keyring") || os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
+	if testenv.Required("keyring") || os.Getenv("SLICES_TEST_PRIVATE_KEYRING") == "1" {
 		testenv.SystemKeyring(t)
 		return "system"
 	}

@@ -5,6 +5,7 @@ package keyring
 import (
 	"errors"
 	"net"
+	"os/exec"
 	"strings"
 	"syscall"
 
@@ -76,7 +77,9 @@ func classifyPlatform(err error) error {
 	}
 	// No bus to connect to: no address, nothing listening, auth refused.
 	var opErr *net.OpError
-	if errors.As(err, &opErr) || errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) ||
+	var execErr *exec.Error // godbus runs dbus-launch when no address is set
+	var exitErr *exec.ExitError
+	if errors.As(err, &opErr) || errors.As(err, &execErr) || errors.As(err, &exitErr) || errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, dbus.ErrClosed) || strings.HasPrefix(err.Error(), "dbus: ") {
 		return ErrUnavailable
 	}

@@ -24,7 +24,9 @@ func main() {
 	case errors.Is(err, flag.ErrHelp):
 		os.Exit(0)
 	case errors.As(err, &usage):
-		fmt.Fprintf(os.Stderr, "slices-devportal: %v\n", err)
+		if !usage.Reported {
+			fmt.Fprintf(os.Stderr, "slices-devportal: %v\n", err)
+		}
 		os.Exit(2)
 	default:
 		fmt.Fprintf(os.Stderr, "slices-devportal: %v\n", err)
