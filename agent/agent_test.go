@@ -18,7 +18,7 @@ import (
 
 // world is an emulated portal and what an agent needs to run against it.
 type world struct {
-	t      *testing.T
+	t      testing.TB
 	dp     *devportal.Server
 	url    string
 	store  keyring.Store
@@ -27,7 +27,7 @@ type world struct {
 	issuer string
 }
 
-func newWorld(t *testing.T, opts devportal.Options) *world {
+func newWorld(t testing.TB, opts devportal.Options) *world {
 	t.Helper()
 	opts.AutoApprove = true
 	dp, err := devportal.New(opts)
@@ -75,14 +75,14 @@ func (w *world) verified(raw, subject string) *token.Decoded {
 	return d
 }
 
-func testCtx(t *testing.T) context.Context {
+func testCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
 
 // login runs a device login through the agent and waits until it is done.
-func login(t *testing.T, a *Agent) {
+func login(t testing.TB, a *Agent) {
 	t.Helper()
 	ctx := testCtx(t)
 	if _, err := a.StartLogin(ctx); err != nil {
@@ -107,7 +107,7 @@ func login(t *testing.T, a *Agent) {
 	}
 }
 
-func firstProject(t *testing.T, a *Agent) ipc.Project {
+func firstProject(t testing.TB, a *Agent) ipc.Project {
 	t.Helper()
 	ps, err := a.Projects(testCtx(t))
 	if err != nil {
