@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Backend names accepted by Open.
@@ -55,18 +56,31 @@ func open(ctx context.Context, backend, filePath string, newSys func() *System) 
 			if errors.Is(err, ErrUnavailable) {
 				return nil, "", err
 			}
-			return s, fmt.Sprintf("system keyring not answering yet: %v", err), nil
+			return s, fmt.Sprintf("system keyring not answering yet (%s)", cause(err)), nil
 		}
 		return s, "", nil
 	case "", BackendAuto:
 		s := newSys()
 		if err := s.probe(ctx); err != nil {
-			return NewMemory(), fmt.Sprintf("system keyring unavailable: %v; using memory", err), nil
+			return NewMemory(), fmt.Sprintf("no system keyring (%s); using memory: tokens are lost when the agent stops", cause(err)), nil
 		}
 		return s, "", nil
 	default:
 		return nil, "", fmt.Errorf("keyring: unknown backend %q (want auto, system, file or memory)", backend)
 	}
+}
+
+// cause is the innermost part of a keyring error, for a one-line note:
+// "exec: \"dbus-launch\": executable file not found in $PATH" rather than the
+// whole chain of "keyring: system probe: keyring unavailable: …".
+func cause(err error) string {
+	msg := err.Error()
+	for _, s := range []error{ErrUnavailable, ErrLocked, ErrTimeout} {
+		if i := strings.LastIndex(msg, s.Error()+": "); i >= 0 {
+			return msg[i+len(s.Error())+2:]
+		}
+	}
+	return msg
 }
 
 // DefaultFilePath is where the file backend keeps its secrets when no path is
