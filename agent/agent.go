@@ -71,6 +71,9 @@ type session struct {
 	username      string
 	loggedIn      bool
 	loginRequired bool // the portal refused the refresh token
+	// gen changes at every login and logout, so that a renewal that started
+	// before one does not write its result after it.
+	gen uint64
 }
 
 // entry is one token the agent keeps: the user token (id "") or a project's.

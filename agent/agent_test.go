@@ -538,3 +538,31 @@ func tamper(tok string) string {
 	}
 	return string(b)
 }
+
+func TestLogoutDuringRenewalKeepsNothing(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, devportal.Options{})
+	a := w.agent()
+	login(t, a)
+	p := firstProject(t, a)
+	if _, err := a.ProjectToken(testCtx(t), p.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	w.dp.InjectFault(devportal.Fault{Path: "/oauth/token", Latency: 400 * time.Millisecond, Count: 1})
+	w.dp.InjectFault(devportal.Fault{Path: "/apis/", Latency: 400 * time.Millisecond, Count: 1})
+	done := make(chan error, 2)
+	go func() { done <- a.Refresh(testCtx(t), "") }()
+	go func() { done <- a.Refresh(testCtx(t), p.ID) }()
+	time.Sleep(100 * time.Millisecond)
+	if err := a.Logout(testCtx(t)); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	<-done
+	if keys, _ := w.store.List(testCtx(t)); len(keys) != 0 {
+		t.Errorf("renewals that ended after logout wrote %v to the keyring", keys)
+	}
+	if st, _ := a.Status(testCtx(t)); st.User.LoggedIn || len(st.Projects) != 0 {
+		t.Errorf("status after logout: %+v", st)
+	}
+}

@@ -101,6 +101,7 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 		}
 	}
 	a.sess.refresh = toks.RefreshToken
+	a.sess.gen++
 	a.sess.subject = d.Subject
 	a.sess.loggedIn = true
 	a.sess.loginRequired = false
@@ -153,7 +154,7 @@ func (a *Agent) Logout(ctx context.Context) error {
 	a.login = nil
 	u := a.sess.user
 	u.raw, u.exp, u.iat, u.failures, u.lastErr = "", time.Time{}, time.Time{}, 0, nil
-	a.sess = session{user: u}
+	a.sess = session{user: u, gen: a.sess.gen + 1}
 	a.catalog = catalog{}
 	a.mu.Unlock()
 

@@ -25,6 +25,9 @@ const (
 	onDemandGap = time.Second
 )
 
+// errUntracked ends a renewal of a project that stopped being tracked meanwhile.
+var errUntracked = errors.New("the project is no longer tracked")
+
 // errLoginRequired is returned when a token cannot be had without a new login.
 var errLoginRequired = errors.New("login required")
 
@@ -177,7 +180,7 @@ func (a *Agent) renew(ctx context.Context, e *entry, onDemand bool) error {
 // token is written to the keyring before anything else uses it.
 func (a *Agent) fetchUser(ctx context.Context) error {
 	a.mu.Lock()
-	rt, oldAccess, subject := a.sess.refresh, a.sess.user.raw, a.sess.subject
+	rt, oldAccess, subject, gen := a.sess.refresh, a.sess.user.raw, a.sess.subject, a.sess.gen
 	a.mu.Unlock()
 	if rt == "" {
 		a.requireLogin("no refresh token")
@@ -185,11 +188,16 @@ func (a *Agent) fetchUser(ctx context.Context) error {
 	}
 	toks, err := a.portal.Refresh(ctx, rt)
 	if errors.Is(err, portal.ErrLoginRequired) {
-		a.requireLogin(err.Error())
+		if a.sameSession(gen) {
+			a.requireLogin(err.Error())
+		}
 		return fmt.Errorf("renewing the user token: %w: %v", errLoginRequired, err)
 	}
 	if err != nil {
 		return err
+	}
+	if !a.sameSession(gen) {
+		return errSessionChanged
 	}
 	if toks.RefreshToken == "" {
 		toks.RefreshToken = rt
@@ -209,10 +217,23 @@ func (a *Agent) fetchUser(ctx context.Context) error {
 		return fmt.Errorf("token from portal rejected: user token is for %q, not %q", d.Subject, subject)
 	}
 	now := a.now()
+	if !a.sameSession(gen) {
+		return errSessionChanged
+	}
 	a.persist(a.vault.saveSession(ctx, savedSession{AccessToken: d.Raw, RefreshToken: toks.RefreshToken, VerifiedAt: now}))
 	a.adoptUser(d, now)
 	a.log.Info("user token renewed", "token", suffix(d.Raw), "expires", d.ExpiresAt.Format(time.RFC3339))
 	return nil
+}
+
+// errSessionChanged ends a renewal that a login or logout overtook.
+var errSessionChanged = errors.New("the login changed while renewing; result dropped")
+
+// sameSession reports whether the session is still generation gen.
+func (a *Agent) sameSession(gen uint64) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.sess.gen == gen && a.sess.loggedIn
 }
 
 // userAccess returns a user token valid for at least need, renewing it first if necessary.
@@ -263,6 +284,12 @@ func (a *Agent) fetchProject(ctx context.Context, e *entry) error {
 	d, err := a.verify.verify(ctx, raw, e.id)
 	if err != nil {
 		return err
+	}
+	a.mu.Lock()
+	current := a.projects[e.id] == e
+	a.mu.Unlock()
+	if !current {
+		return errUntracked // untracked or logged out meanwhile: keep nothing
 	}
 	now := a.now()
 	a.persist(a.vault.saveProject(ctx, e.id, savedProject{Token: d.Raw, VerifiedAt: now}))
