@@ -41,6 +41,7 @@ type Agent struct {
 	opts   Options
 	log    *slog.Logger
 	now    func() time.Time
+	wake   time.Duration // longest sleep before the wall clock is read again
 	portal *portal.Client
 	verify *verifier
 	vault  *vault
@@ -59,7 +60,8 @@ type Agent struct {
 	catalog    catalog
 	lock       lockState
 	login      *loginFlow
-	persistErr string // last keyring/state failure, shown in status
+	keyringErr string // last keyring failure, shown in status until a write succeeds
+	stateErr   string // last state-file failure, likewise
 }
 
 // session is the user's login: the access token (the user token) in an
@@ -135,6 +137,7 @@ func New(opts Options) *Agent {
 		opts:     opts,
 		log:      opts.Logger,
 		now:      opts.Now,
+		wake:     defaultWake,
 		portal:   opts.Portal,
 		verify:   &verifier{portal: opts.Portal, now: opts.Now},
 		vault:    newVault(opts.Keyring, opts.PortalURL, opts.StateDir),
@@ -166,7 +169,7 @@ func (a *Agent) Load(ctx context.Context) {
 	if err != nil {
 		if !errors.Is(err, keyring.ErrNotFound) {
 			a.log.Warn("could not read the login from the keyring", "keyring", a.opts.Keyring.Name(), "err", err)
-			a.setPersistErr(err)
+			a.persist(err)
 		}
 		return
 	}
@@ -289,13 +292,13 @@ func (a *Agent) setTokenLocked(e *entry, d *token.Decoded, now time.Time) {
 	}
 }
 
-func (a *Agent) setPersistErr(err error) {
+func (a *Agent) setErr(field *string, err error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err == nil {
-		a.persistErr = ""
+		*field = ""
 	} else {
-		a.persistErr = err.Error()
+		*field = err.Error()
 	}
 }
 

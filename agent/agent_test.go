@@ -25,6 +25,8 @@ type world struct {
 	state  string
 	keys   *token.KeySet
 	issuer string
+	now    func() time.Time // the agent's clock; nil = time.Now
+	wake   time.Duration    // the agent's longest sleep; 0 = default
 }
 
 func newWorld(t testing.TB, opts devportal.Options) *world {
@@ -47,7 +49,11 @@ func (w *world) agent() *Agent {
 		StateDir:  w.state,
 		Keyring:   w.store,
 		Portal:    portal.New(w.url, "", portal.WithHTTPClient(&http.Client{Timeout: 5 * time.Second})),
+		Now:       w.now,
 	})
+	if w.wake > 0 {
+		a.wake = w.wake
+	}
 	w.t.Cleanup(a.Close)
 	a.Load(testCtx(w.t))
 	return a

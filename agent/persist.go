@@ -34,6 +34,7 @@ type savedProject struct {
 // vault keeps the agent's secrets in a keyring.Store and its non-secret
 // state (which projects are tracked) in a file.
 type vault struct {
+	timeout   time.Duration // bounds every keyring call
 	store     keyring.Store
 	prefix    string // "host:port/"
 	statePath string
@@ -44,7 +45,7 @@ func newVault(store keyring.Store, portalURL, stateDir string) *vault {
 	if u, err := url.Parse(portalURL); err == nil && u.Host != "" {
 		host = u.Host
 	}
-	return &vault{store: store, prefix: host + "/", statePath: filepath.Join(stateDir, "state.json")}
+	return &vault{timeout: keyringTimeout, store: store, prefix: host + "/", statePath: filepath.Join(stateDir, "state.json")}
 }
 
 func (v *vault) userKey() string             { return v.prefix + "user" }
@@ -55,7 +56,7 @@ func (v *vault) put(ctx context.Context, key string, val any) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, keyringTimeout)
+	ctx, cancel := context.WithTimeout(ctx, v.timeout)
 	defer cancel()
 	if err := v.store.Set(ctx, key, b); err != nil {
 		return fmt.Errorf("keyring (%s): %w", v.store.Name(), err)
@@ -64,7 +65,7 @@ func (v *vault) put(ctx context.Context, key string, val any) error {
 }
 
 func (v *vault) get(ctx context.Context, key string, val any) error {
-	ctx, cancel := context.WithTimeout(ctx, keyringTimeout)
+	ctx, cancel := context.WithTimeout(ctx, v.timeout)
 	defer cancel()
 	b, err := v.store.Get(ctx, key)
 	if err != nil {
@@ -74,7 +75,7 @@ func (v *vault) get(ctx context.Context, key string, val any) error {
 }
 
 func (v *vault) del(ctx context.Context, key string) error {
-	ctx, cancel := context.WithTimeout(ctx, keyringTimeout)
+	ctx, cancel := context.WithTimeout(ctx, v.timeout)
 	defer cancel()
 	return v.store.Delete(ctx, key)
 }

@@ -211,10 +211,11 @@ func (a *Agent) saveTracked() {
 		tracked = append(tracked, trackedProject{ID: e.id, Name: e.name, Role: e.role})
 	}
 	a.mu.Unlock()
-	if err := a.vault.saveTracked(a.opts.PortalURL, tracked); err != nil {
-		a.log.Warn("could not save tracked projects", "err", err)
-		a.setPersistErr(err)
+	err := a.vault.saveTracked(a.opts.PortalURL, tracked)
+	if err != nil {
+		a.log.Warn("could not save the tracked projects; keeping them in memory", "err", err)
 	}
+	a.setErr(&a.stateErr, err)
 }
 
 // portalError turns a portal failure into an API error.

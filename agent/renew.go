@@ -15,9 +15,9 @@ import (
 const (
 	backoffMin = time.Second
 	backoffMax = 5 * time.Minute
-	// maxSleep bounds one wait of a renewal loop, so the wall clock is
+	// defaultWake bounds one wait of a renewal loop, so the wall clock is
 	// looked at again after a suspend (monotonic timers stop while suspended).
-	maxSleep = 15 * time.Second
+	defaultWake = 15 * time.Second
 	// fetchTimeout bounds one renewal against the portal.
 	fetchTimeout = 30 * time.Second
 	// onDemandGap is how long a client-triggered renewal waits after the
@@ -84,7 +84,7 @@ func (a *Agent) wait(ctx context.Context, at time.Time, kick <-chan struct{}) bo
 			if d <= 0 {
 				return true
 			}
-			timer = time.After(min(d, maxSleep))
+			timer = time.After(min(d, a.wake))
 		}
 		select {
 		case <-ctx.Done():
@@ -315,5 +315,5 @@ func (a *Agent) persist(err error) {
 	if err != nil {
 		a.log.Warn("could not save to the keyring; keeping it in memory", "err", err)
 	}
-	a.setPersistErr(err)
+	a.setErr(&a.keyringErr, err)
 }

@@ -31,8 +31,11 @@ func (a *Agent) Status(ctx context.Context) (ipc.Status, error) {
 		Locked:      a.lock.locked,
 		Projects:    []ipc.ProjectStatus{},
 	}
-	if a.persistErr != "" {
-		st.KeyringNote = joinNote(st.KeyringNote, "last write failed: "+a.persistErr+"; tokens are kept in memory")
+	if a.keyringErr != "" {
+		st.KeyringNote = joinNote(st.KeyringNote, "last write failed: "+a.keyringErr+"; tokens are kept in memory")
+	}
+	if a.stateErr != "" {
+		st.KeyringNote = joinNote(st.KeyringNote, "tracked projects not saved: "+a.stateErr+"; kept in memory")
 	}
 	u := a.sess.user
 	st.User = ipc.UserStatus{
