@@ -11,9 +11,6 @@ import (
 	"github.com/slices-ri/slices-agent/portal"
 )
 
-// catalogTTL is how long the portal's projects list is trusted for name lookups.
-const catalogTTL = 30 * time.Second
-
 // catalog is the last projects list fetched from the portal.
 type catalog struct {
 	list []portal.Project
@@ -136,9 +133,9 @@ func (a *Agent) Track(ctx context.Context, ref string) (ipc.Project, error) {
 		return ipc.Project{}, err
 	}
 	a.mu.Lock()
-	e, ok := a.projects[p.ID]
+	_, ok := a.projects[p.ID]
 	if !ok {
-		e = newEntry(p.ID, p.Name, p.Role)
+		e := newEntry(p.ID, p.Name, p.Role)
 		a.projects[p.ID] = e
 		a.startLoopLocked(e)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"net/http"
 	"regexp"
 	"testing"
@@ -27,7 +26,7 @@ func jwksKeyfunc(t *testing.T, h *harness) jwt.Keyfunc {
 			if k.Kid == tok.Header["kid"] {
 				x, _ := base64.RawURLEncoding.DecodeString(k.X)
 				y, _ := base64.RawURLEncoding.DecodeString(k.Y)
-				return &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}, nil
+				return ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
 			}
 		}
 		return nil, fmt.Errorf("kid %v not in the JWKS", tok.Header["kid"])
