@@ -32,8 +32,10 @@ type Options struct {
 	KeyringNote string
 	Logger      *slog.Logger
 	Now         func() time.Time
-	// HTTPClient, when set, is used to talk to the portal (tests).
+	// Portal, when set, is the portal client to use (tests).
 	Portal *portal.Client
+	// Notify shows desktop notifications (notify-send, osascript) before tokens lapse.
+	Notify bool
 }
 
 // Agent holds the tokens and implements ipc.Service.
@@ -46,6 +48,7 @@ type Agent struct {
 	verify *verifier
 	vault  *vault
 	events *broker
+	notify *notifier
 
 	ctx      context.Context // lives until Close
 	cancel   context.CancelFunc
@@ -82,11 +85,13 @@ type session struct {
 type entry struct {
 	id, name, role string
 
-	raw         string
-	iat, exp    time.Time
-	verifiedAt  time.Time
-	jitter      float64
-	expiredSent bool
+	raw          string
+	iat, exp     time.Time
+	verifiedAt   time.Time
+	jitter       float64
+	expiredSent  bool // an expired event was sent since the last good token
+	expiringSent bool // an expiring event was sent since the last good renewal
+	endsSent     bool // the project's end was announced
 
 	failures    int
 	retryAt     time.Time
@@ -142,6 +147,7 @@ func New(opts Options) *Agent {
 		verify:   &verifier{portal: opts.Portal, now: opts.Now},
 		vault:    newVault(opts.Keyring, opts.PortalURL, opts.StateDir),
 		events:   newBroker(),
+		notify:   newNotifier(opts.Notify),
 		ctx:      ctx,
 		cancel:   cancel,
 		shutdown: make(chan struct{}),
@@ -303,7 +309,11 @@ func (a *Agent) setErr(field *string, err error) {
 }
 
 func (a *Agent) publish(typ, project string, exp time.Time, msg string) {
-	ev := ipc.Event{Type: typ, Time: a.now(), Project: project, Message: msg}
+	a.publishCause(typ, project, exp, msg, "")
+}
+
+func (a *Agent) publishCause(typ, project string, exp time.Time, msg, cause string) {
+	ev := ipc.Event{Type: typ, Time: a.now(), Project: project, Message: msg, Cause: cause}
 	if !exp.IsZero() {
 		ev.ExpiresAt = &exp
 	}

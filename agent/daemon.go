@@ -32,6 +32,8 @@ type Config struct {
 	Listener net.Listener
 	// Ready is called once the socket is served.
 	Ready func()
+	// NoNotify turns desktop notifications off.
+	NoNotify bool
 }
 
 // StateDir is $XDG_STATE_HOME/slices-agent, or ~/.local/state/slices-agent.
@@ -85,6 +87,7 @@ func Serve(ctx context.Context, cfg Config) error {
 		KeyringNote: note,
 		Logger:      log,
 		Portal:      portal.New(cfg.PortalURL, cfg.ClientID),
+		Notify:      !cfg.NoNotify,
 	})
 	defer a.Close()
 	lctx, cancel := context.WithTimeout(ctx, 15*time.Second)

@@ -117,6 +117,7 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 		kick(e)
 	}
 	a.mu.Unlock()
+	a.notify.reset(CauseLoginRequired)
 	a.log.Info("logged in", "subject", d.Subject, "token", suffix(d.Raw))
 	a.publish(ipc.EventLogin, "", d.ExpiresAt, "logged in as "+a.sess.username)
 	return nil

@@ -146,27 +146,37 @@ func (a *Agent) renew(ctx context.Context, e *entry, onDemand bool) error {
 	e.inflight = nil
 	e.lastErr = err
 	now := a.now()
-	var expired bool
+	var expired, expiring bool
 	if err == nil {
 		e.failures = 0
 		e.retryAt = time.Time{}
+		e.expiringSent = false
 	} else {
 		e.failures++
 		e.retryAt = now.Add(backoff(e.failures))
-		if e.raw != "" && !e.exp.After(now) && !e.expiredSent {
-			e.expiredSent = true
-			expired = true
+		switch {
+		case e.raw == "" || errors.Is(err, errLoginRequired) || errors.Is(err, errSessionChanged) || errors.Is(err, errUntracked):
+		case !e.exp.After(now):
+			expired, e.expiredSent = !e.expiredSent, true
+		default:
+			expiring, e.expiringSent = !e.expiringSent, true
 		}
 	}
-	exp, id := e.exp, e.id
+	exp, id, label := e.exp, e.id, e.label()
 	a.mu.Unlock()
 	close(ch)
 
+	key := CauseRenewalFailing + "/" + id
 	switch {
 	case err == nil:
 		a.publish(ipc.EventRenewed, id, exp, "")
+		a.notify.reset(key)
 	case expired:
 		a.publish(ipc.EventExpired, id, exp, err.Error())
+	case expiring:
+		msg := fmt.Sprintf("renewing the %s fails (%v); it lapses at %s unless the portal answers again", label, err, exp.Local().Format("15:04:05"))
+		a.publishCause(ipc.EventExpiring, id, exp, msg, CauseRenewalFailing)
+		a.notify.once(key, "Slices token renewal failing", msg)
 	case !errors.Is(err, errLoginRequired):
 		a.publish(ipc.EventError, id, exp, err.Error())
 	}
@@ -294,6 +304,7 @@ func (a *Agent) fetchProject(ctx context.Context, e *entry) error {
 	now := a.now()
 	a.persist(a.vault.saveProject(ctx, e.id, savedProject{Token: d.Raw, VerifiedAt: now}))
 	a.setToken(e, d, now)
+	a.announceProjectEnd(e, d, now)
 	a.log.Info("project token renewed", "project", e.id, "token", suffix(d.Raw), "expires", d.ExpiresAt.Format(time.RFC3339))
 	return nil
 }
@@ -306,7 +317,9 @@ func (a *Agent) requireLogin(why string) {
 	a.mu.Unlock()
 	if !already {
 		a.log.Warn("login required", "why", why)
-		a.publish(ipc.EventLoginRequired, "", time.Time{}, "the portal refused the stored login: "+why)
+		msg := "the portal refused the stored login: " + why
+		a.publishCause(ipc.EventLoginRequired, "", time.Time{}, msg, CauseLoginRequired)
+		a.notify.once(CauseLoginRequired, "Slices login required", "Run 'slices-agent login' to go on getting tokens.")
 	}
 }
 
@@ -316,4 +329,22 @@ func (a *Agent) persist(err error) {
 		a.log.Warn("could not save to the keyring; keeping it in memory", "err", err)
 	}
 	a.setErr(&a.keyringErr, err)
+}
+
+// announceProjectEnd warns, once per project, when its proj_exp is near.
+func (a *Agent) announceProjectEnd(e *entry, d *token.Decoded, now time.Time) {
+	pc, err := d.Project()
+	if err != nil || pc.ProjExp == nil || pc.ProjExp.Sub(now) > projectEndsWithin {
+		return
+	}
+	a.mu.Lock()
+	first := !e.endsSent
+	e.endsSent = true
+	a.mu.Unlock()
+	if !first {
+		return
+	}
+	msg := fmt.Sprintf("project %s ends %s (%s): its tokens stop then", pc.Name, token.Relative(*pc.ProjExp, now), pc.ProjExp.Local().Format("2006-01-02 15:04"))
+	a.publishCause(ipc.EventExpiring, e.id, *pc.ProjExp, msg, CauseProjectEnds)
+	a.notify.once(CauseProjectEnds+"/"+e.id, "Slices project ending", msg)
 }

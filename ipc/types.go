@@ -136,6 +136,9 @@ type Event struct {
 	Project   string     `json:"project,omitempty"` // project id; empty for the user token
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	Message   string     `json:"message,omitempty"`
+	// Cause says why, for expiring and login_required events: renewal_failing,
+	// project_ends or login_required.
+	Cause string `json:"cause,omitempty"`
 }
 
 // Service is what the agent implements and the handler serves. Methods return
@@ -157,6 +160,9 @@ type Service interface {
 	Logout(ctx context.Context) error
 	Lock(ctx context.Context, passphrase string) error
 	Unlock(ctx context.Context, passphrase string) error
+	// ImportLogin adopts a login made elsewhere (the Slices CLI's): the access
+	// token is verified, or renewed with refreshToken when missing or expired.
+	ImportLogin(ctx context.Context, accessToken, refreshToken string) error
 	// Shutdown asks the agent to stop after the answer is sent.
 	Shutdown(ctx context.Context) error
 	// Subscribe delivers events until ctx ends; the channel is closed then.

@@ -1,0 +1,157 @@
+package agent
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slices-ri/slices-agent/devportal"
+	"github.com/slices-ri/slices-agent/ipc"
+)
+
+// standIn installs a notify-send stand-in that records its arguments, and
+// returns a function reading the calls so far.
+func standIn(t *testing.T, a *Agent) func() []string {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "calls")
+	script := filepath.Join(dir, "notify-send")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nprintf '%s|' \"$@\" >>"+log+"\necho >>"+log+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	a.notify = newNotifier(true)
+	a.notify.look = func(name string) (string, error) {
+		if name == "notify-send" {
+			return script, nil
+		}
+		return "", os.ErrNotExist
+	}
+	return func() []string {
+		b, _ := os.ReadFile(log)
+		return strings.Fields(strings.ReplaceAll(string(b), " ", "_"))
+	}
+}
+
+func TestFailingRenewalWarnsOnceBeforeExpiry(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, devportal.Options{TokenTTL: 4 * time.Second})
+	a := w.agent()
+	calls := standIn(t, a)
+	login(t, a)
+	p := firstProject(t, a)
+	tok, err := a.ProjectToken(testCtx(t), p.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := a.Subscribe(testCtx(t))
+	w.dp.InjectFault(devportal.Fault{Path: "/apis/", Status: 503})
+
+	var expiring, expired []ipc.Event
+	deadline := time.After(tok.ExpiresAt.Sub(time.Now()) + 3*time.Second)
+wait:
+	for {
+		select {
+		case ev := <-events:
+			switch ev.Type {
+			case ipc.EventExpiring:
+				expiring = append(expiring, ev)
+			case ipc.EventExpired:
+				expired = append(expired, ev)
+				break wait
+			}
+		case <-deadline:
+			break wait
+		}
+	}
+	if len(expiring) != 1 || expiring[0].Cause != CauseRenewalFailing || expiring[0].Project != p.ID {
+		t.Fatalf("expiring events before expiry: %+v", expiring)
+	}
+	if !expiring[0].Time.Before(tok.ExpiresAt) {
+		t.Errorf("the warning came at %v, after the token lapsed at %v", expiring[0].Time, tok.ExpiresAt)
+	}
+	if len(expired) != 1 {
+		t.Errorf("expired events: %+v", expired)
+	}
+	time.Sleep(200 * time.Millisecond) // the notifier runs in the background
+	if c := calls(); len(c) != 1 || !strings.Contains(c[0], "renewal_failing") {
+		t.Errorf("notify-send calls: %q, want exactly one warning", c)
+	}
+
+	// Healed, then failing again: a new episode is announced again.
+	w.dp.ClearFaults()
+	if err := a.Refresh(testCtx(t), p.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.dp.InjectFault(devportal.Fault{Path: "/apis/", Status: 503, Count: 1})
+	_ = a.Refresh(testCtx(t), p.ID)
+	time.Sleep(200 * time.Millisecond)
+	if c := calls(); len(c) != 2 {
+		t.Errorf("after healing and failing again: %d notifications, want 2", len(c))
+	}
+}
+
+func TestProjectEndingIsAnnouncedOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, devportal.Options{})
+	a := w.agent()
+	calls := standIn(t, a)
+	login(t, a)
+	events := a.Subscribe(testCtx(t))
+	if _, err := a.ProjectToken(testCtx(t), "summer-school", 0); err != nil { // ends in 4 days
+		t.Fatal(err)
+	}
+	if err := a.Refresh(testCtx(t), "summer-school"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.ProjectToken(testCtx(t), "ilabt-dev", 0); err != nil { // ends in 2030
+		t.Fatal(err)
+	}
+	var ends []ipc.Event
+	timeout := time.After(time.Second)
+loop:
+	for {
+		select {
+		case ev := <-events:
+			if ev.Type == ipc.EventExpiring {
+				ends = append(ends, ev)
+			}
+		case <-timeout:
+			break loop
+		}
+	}
+	if len(ends) != 1 || ends[0].Cause != CauseProjectEnds || !strings.Contains(ends[0].Message, "summer-school") {
+		t.Fatalf("expiring events: %+v, want one for summer-school", ends)
+	}
+	if c := calls(); len(c) != 1 || !strings.Contains(c[0], "summer-school") {
+		t.Errorf("notify-send calls: %q", c)
+	}
+}
+
+func TestLoginRequiredNotifiesOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, devportal.Options{})
+	a := w.agent()
+	calls := standIn(t, a)
+	login(t, a)
+	w.dp.RevokeRefreshTokens()
+	for range 3 {
+		_ = a.Refresh(testCtx(t), "")
+	}
+	time.Sleep(200 * time.Millisecond)
+	if c := calls(); len(c) != 1 || !strings.Contains(c[0], "login") {
+		t.Errorf("notify-send calls: %q, want one login warning", c)
+	}
+}
+
+func TestNotificationsOff(t *testing.T) {
+	t.Parallel()
+	n := newNotifier(false)
+	looked := false
+	n.look = func(string) (string, error) { looked = true; return "", os.ErrNotExist }
+	n.once("k", "t", "b")
+	time.Sleep(50 * time.Millisecond)
+	if looked {
+		t.Error("a disabled notifier looked for notify-send")
+	}
+}
