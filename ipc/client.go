@@ -104,6 +104,10 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
 			return nil, &NoAgentError{Path: c.path, Err: err}
 		}
+		if errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM) {
+			// Not ErrNoAgent: nobody may start another agent on a socket that is someone else's.
+			return nil, fmt.Errorf("cannot connect to the agent at %s: %w (the socket is not yours)", c.path, syscall.EACCES)
+		}
 		if ctxErr := req.Context().Err(); ctxErr != nil {
 			return nil, fmt.Errorf("agent at %s: %w", c.path, ctxErr)
 		}

@@ -103,6 +103,8 @@ func TestConformance(t *testing.T) {
 	same("Lock", nil, nil, c.Lock(ctx, "sesame \"quoted\""), direct.Lock(ctx, "sesame \"quoted\""))
 	same("Unlock wrong", nil, nil, c.Unlock(ctx, "wrong"), direct.Unlock(ctx, "wrong"))
 	same("Unlock", nil, nil, c.Unlock(ctx, "sesame \"quoted\""), direct.Unlock(ctx, "sesame \"quoted\""))
+	same("ImportLogin", nil, nil, c.ImportLogin(ctx, "a", "r"), direct.ImportLogin(ctx, "a", "r"))
+	same("ImportLogin bad", nil, nil, c.ImportLogin(ctx, "bad", "r"), direct.ImportLogin(ctx, "bad", "r"))
 	for _, m := range []struct {
 		name string
 		call func(context.Context) error

@@ -182,6 +182,16 @@ func (f *fakeService) Unlock(ctx context.Context, passphrase string) error {
 	return nil
 }
 
+func (f *fakeService) ImportLogin(ctx context.Context, accessToken, refreshToken string) error {
+	if err := f.enter("ImportLogin " + accessToken + " " + refreshToken); err != nil {
+		return err
+	}
+	if accessToken == "bad" {
+		return BadRequest("the imported access token does not verify", "")
+	}
+	return nil
+}
+
 func (f *fakeService) Subscribe(ctx context.Context) <-chan Event {
 	f.mu.Lock()
 	evs, hold := f.events, f.hold

@@ -48,8 +48,8 @@ type route struct {
 }
 
 // NewHandler returns the HTTP handler of the socket API serving svc. Every
-// route of the contract is served; unknown paths get 404 not_found, wrong
-// methods 405, bodies over MaxBodyBytes 413, and a panic in svc a 500.
+// route of the contract is served; unknown or non-canonical paths get 404
+// not_found, wrong methods 405, bodies over MaxBodyBytes 413, and a panic in svc a 500.
 func NewHandler(svc Service, opts HandlerOptions) http.Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -76,6 +76,7 @@ func NewHandler(svc Service, opts HandlerOptions) http.Handler {
 		{"/v1/logout", []string{"POST"}, fns(h.logout)},
 		{"/v1/lock", []string{"POST"}, fns(h.lock)},
 		{"/v1/unlock", []string{"POST"}, fns(h.unlock)},
+		{"/v1/import", []string{"POST"}, fns(h.importLogin)},
 		{"/v1/shutdown", []string{"POST"}, fns(h.shutdown)},
 		{"/v1/events", []string{"GET"}, fns(h.events)},
 	}
@@ -95,7 +96,7 @@ func NewHandler(svc Service, opts HandlerOptions) http.Handler {
 	h.mux.Handle("/", h.wrap("/", func(w http.ResponseWriter, r *http.Request) error {
 		return NotFound(r.URL.Path)
 	}))
-	return h.mux
+	return canonical(h.mux)
 }
 
 func fns(f ...func(http.ResponseWriter, *http.Request) error) []func(http.ResponseWriter, *http.Request) error {
@@ -104,7 +105,7 @@ func fns(f ...func(http.ResponseWriter, *http.Request) error) []func(http.Respon
 
 // readsBody lists the routes that read the request body themselves; wrap
 // reads and discards the body of every other route before serving it.
-var readsBody = map[string]bool{"POST /v1/lock": true, "POST /v1/unlock": true}
+var readsBody = map[string]bool{"POST /v1/lock": true, "POST /v1/unlock": true, "POST /v1/import": true}
 
 // wrap applies the body limit, the write deadline and panic recovery, and
 // turns a returned error into a JSON error answer.
