@@ -1,0 +1,43 @@
+package ipc
+
+import (
+	"fmt"
+	"net/http"
+	"path"
+	"strings"
+)
+
+// canonical answers the requests that http.ServeMux would otherwise answer
+// itself in plain text or HTML — CONNECT, a target that is not a path
+// ("OPTIONS *"), a path that is not clean ("//", "..", which the mux
+// redirects) — with the API's JSON errors, and passes the rest to next.
+func canonical(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		switch {
+		case r.Method == http.MethodConnect:
+			writeJSONError(w, MethodNotAllowed(r.Method, r.RequestURI))
+		case !strings.HasPrefix(p, "/"):
+			writeJSONError(w, BadRequest(fmt.Sprintf("request target %q is not a path", r.RequestURI), "use a path such as /v1/status"))
+		case cleanPath(p) != p:
+			writeJSONError(w, NotFound(p))
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// writeJSONError writes e as a JSON error answer.
+func writeJSONError(w http.ResponseWriter, e *Error) {
+	writeJSON(w, e.Status, errorBody{Error: e})
+}
+
+// cleanPath is p as http.ServeMux cleans it: no "//", "." or "..", the
+// trailing slash kept.
+func cleanPath(p string) string {
+	np := path.Clean(p)
+	if strings.HasSuffix(p, "/") && np != "/" {
+		np += "/"
+	}
+	return np
+}
