@@ -170,6 +170,19 @@ func parseInterspersed(fs *flag.FlagSet, args []string, pos *[]string) error {
 	return nil
 }
 
+// commandNames are the user-facing commands, sorted: not the mode flags
+// (-D, -d), the plugin protocol's cli-manifest nor the hidden __ helpers.
+func commandNames() []string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		if !strings.HasPrefix(n, "-") && !strings.HasPrefix(n, "__") && n != "cli-manifest" {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
 // report prints err the contract's way and returns the exit status.
 func report(w io.Writer, err error) int {
 	if err == nil {
@@ -234,16 +247,9 @@ func init() {
 		fmt.Fprint(e.stdout, "usage: slices-agent [COMMAND] [flags]\n\n"+
 			"Without a command, starts an agent in the background (if none answers) and\n"+
 			"prints the shell commands that point clients at it:  eval \"$(slices-agent env)\"\n\ncommands:\n")
-		names := make([]string, 0, len(commands))
-		for n := range commands {
-			if !strings.HasPrefix(n, "-") && n != "cli-manifest" {
-				names = append(names, n)
-			}
-		}
-		sort.Strings(names)
-		for _, n := range names {
+		for _, n := range commandNames() {
 			c := commands[n]
-			fmt.Fprintf(e.stdout, "  %-10s %-22s %s\n", c.name, c.args, c.help)
+			fmt.Fprintf(e.stdout, "  %-15s %s\n", c.name, c.help)
 		}
 		fmt.Fprint(e.stdout, "\nglobal flags: -a SOCKET, --portal URL, --client-id ID, --keyring auto|system|file|memory\n"+
 			"exit status: 0 ok, 1 error, 2 usage, 3 no agent, 4 login required, 5 locked, 6 portal unreachable\n")

@@ -53,10 +53,6 @@ func init() {
 			shellFlags(fs, e)
 			fs.BoolVar(&e.unset, "k", false, "stop the agent and print unset commands")
 		}})
-	register(&command{name: "version", help: "print the version", run: func(ctx context.Context, e *env) error {
-		fmt.Fprintln(e.stdout, Version)
-		return nil
-	}, flags: func(fs *flag.FlagSet, e *env) { fs.Bool("version", false, "print the version") }})
 }
 
 // ensureAgent returns the pid of the agent answering at e.socket, starting
