@@ -44,6 +44,7 @@ type env struct {
 	portal   string
 	clientID string
 	keyring  string
+	noNotify bool // the daemon shows no desktop notifications
 	json     bool
 	shell    string // sh, csh or fish, when chosen by a flag
 	unset    bool   // -k: print unset commands

@@ -22,7 +22,13 @@ import (
 // startTimeout bounds the wait for a new background agent to answer.
 const startTimeout = 15 * time.Second
 
+// daemonFlags are the flags of the commands that start an agent.
+func daemonFlags(fs *flag.FlagSet, e *env) {
+	fs.BoolVar(&e.noNotify, "no-notify", false, "no desktop notifications before tokens lapse")
+}
+
 func shellFlags(fs *flag.FlagSet, e *env) {
+	daemonFlags(fs, e)
 	fs.BoolFunc("s", "print Bourne shell commands", func(string) error { e.shell = "sh"; return nil })
 	fs.BoolFunc("c", "print csh commands", func(string) error { e.shell = "csh"; return nil })
 	fs.BoolFunc("fish", "print fish commands", func(string) error { e.shell = "fish"; return nil })
@@ -45,9 +51,9 @@ func init() {
 	register(&command{name: "start", help: "start an agent if none answers, print its environment", flags: shellFlags, run: start(true)})
 	register(&command{name: "env", args: "[-s|-c|--fish]", help: "the same, for eval \"$(slices-agent env)\"", flags: shellFlags, run: start(false)})
 	register(&command{name: "-D", help: "run the agent in the foreground", run: foreground(false),
-		flags: func(fs *flag.FlagSet, e *env) { fs.Bool("D", true, "foreground") }})
+		flags: func(fs *flag.FlagSet, e *env) { fs.Bool("D", true, "foreground"); daemonFlags(fs, e) }})
 	register(&command{name: "-d", help: "run the agent in the foreground with a debug log on stderr", run: foreground(true),
-		flags: func(fs *flag.FlagSet, e *env) { fs.Bool("d", true, "debug") }})
+		flags: func(fs *flag.FlagSet, e *env) { fs.Bool("d", true, "debug"); daemonFlags(fs, e) }})
 	register(&command{name: "stop", help: "stop the agent (-k also prints the unset commands)", run: stop,
 		flags: func(fs *flag.FlagSet, e *env) {
 			shellFlags(fs, e)
@@ -83,7 +89,11 @@ func ensureAgent(ctx context.Context, e *env) (int, error) {
 		return 0, err
 	}
 	defer devnull.Close()
-	cmd := exec.Command(self, "-D", "-a", e.socket, "--portal", e.portal, "--client-id", e.clientID, "--keyring", e.keyring)
+	args := []string{"-D", "-a", e.socket, "--portal", e.portal, "--client-id", e.clientID, "--keyring", e.keyring}
+	if e.noNotify {
+		args = append(args, "--no-notify")
+	}
+	cmd := exec.Command(self, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Dir = "/"
@@ -140,6 +150,7 @@ func foreground(debug bool) func(ctx context.Context, e *env) error {
 			ClientID:  e.clientID,
 			Keyring:   e.keyring,
 			Version:   Version,
+			NoNotify:  e.noNotify,
 			Logger:    log,
 		}
 		l, err := activationListener()
