@@ -2,12 +2,13 @@ package e2e
 
 import (
 	"fmt"
-	"github.com/slices-ri/slices-agent/token"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slices-ri/slices-agent/token"
 )
 
 // The emulator fails renewals: a stand-in notify-send on PATH receives exactly
