@@ -30,6 +30,7 @@ const (
 type inspectOpts struct {
 	verify bool
 	jwks   string
+	date   string // local or utc: how absolute times are shown
 }
 
 func init() {
@@ -40,6 +41,7 @@ func init() {
 			jsonFlag(fs, e)
 			fs.BoolVar(&o.verify, "verify", false, "check the signature and issuer against the portal's JWKS (discovery at --portal)")
 			fs.StringVar(&o.jwks, "jwks", "", "check the signature against the key set at `URL or FILE`")
+			fs.StringVar(&o.date, "date", "local", "show absolute times in `ZONE`: local or utc")
 		},
 		run: func(ctx context.Context, e *env) error { return inspect(ctx, e, o) }})
 }
@@ -84,6 +86,14 @@ type SignatureCheck struct {
 }
 
 func inspect(ctx context.Context, e *env, o inspectOpts) error {
+	loc := time.Local
+	switch strings.ToLower(o.date) {
+	case "local":
+	case "utc":
+		loc = time.UTC
+	default:
+		return usagef("--date %q: want local or utc", o.date)
+	}
 	raw, err := inspectInput(e)
 	if err != nil {
 		return err
@@ -102,7 +112,7 @@ func inspect(ctx context.Context, e *env, o inspectOpts) error {
 		if err := writeJSON(e.stdout, ins); err != nil {
 			return err
 		}
-	} else if err := render(e.stdout, ins); err != nil {
+	} else if err := render(e.stdout, ins, loc); err != nil {
 		return err
 	}
 	if checkErr != nil {
@@ -191,7 +201,7 @@ var timeOrder = []struct{ claim, label string }{
 	{"iat", "issued"}, {"auth_time", "logged in"}, {"nbf", "not before"}, {"exp", "expires"}, {"proj_exp", "project ends"},
 }
 
-func render(w io.Writer, ins Inspection) error {
+func render(w io.Writer, ins Inspection, loc *time.Location) error {
 	var hdr, claims bytes.Buffer
 	_ = json.Indent(&hdr, ins.Header, "", "  ")
 	_ = json.Indent(&claims, ins.Claims, "", "  ")
@@ -215,7 +225,7 @@ func render(w io.Writer, ins Inspection) error {
 		if ti.Millis {
 			note = "  [" + tc.claim + " given in milliseconds]"
 		}
-		fmt.Fprintf(tw, "%s\t%s (%s)%s\n", tc.label, ti.Time.Local().Format("2006-01-02 15:04:05 MST"), ti.Relative, note)
+		fmt.Fprintf(tw, "%s\t%s (%s)%s\n", tc.label, ti.Time.In(loc).Format("2006-01-02 15:04:05 MST"), ti.Relative, note)
 	}
 	if _, ok := ins.Times["exp"]; !ok {
 		fmt.Fprintf(tw, "expires\tno exp claim: this token never expires by itself\n")

@@ -52,7 +52,7 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("signature state %q before any check", ins.Signature.State)
 	}
 	var out bytes.Buffer
-	if err := render(&out, ins); err != nil {
+	if err := render(&out, ins, time.Local); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"exp given in milliseconds", "(in 42m)", "(10m ago)", "project token: ilabt-dev (proj_x), role admin", "not checked"} {
@@ -73,7 +73,7 @@ func TestDescribeUnusualTokens(t *testing.T) {
 		t.Errorf("kind %q warnings %q", ins.Kind, ins.Warnings)
 	}
 	var out bytes.Buffer
-	_ = render(&out, ins)
+	_ = render(&out, ins, time.Local)
 	if !strings.Contains(out.String(), "no exp claim") || !strings.Contains(out.String(), "warning") {
 		t.Errorf("render:\n%s", out.String())
 	}
