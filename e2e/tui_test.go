@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -127,6 +128,9 @@ func TestTUIInTmux(t *testing.T) {
 	if !strings.Contains(scr, "Role            lead") || !strings.Contains(scr, "Acting as       lead") {
 		t.Errorf("detail does not show the role lead:\n%s", scr)
 	}
+	if !strings.Contains(scr, "Signature       ✓ verified by the agent with key ") {
+		t.Errorf("detail does not say the agent verified the token:\n%s", scr)
+	}
 
 	// A countdown moves between two captures.
 	first := tm.screen()
@@ -173,6 +177,89 @@ func TestTUINoAgentThenAgent(t *testing.T) {
 	// Once an agent answers, the screen connects by itself.
 	h.eval(h.mustRun("env", "-s", "--keyring", "memory"))
 	tm.waitText("not logged in")
+}
+
+// startTUI logs in, tracks ilabt-dev and runs slices-tui (with args) in a
+// 120x35 tmux pane whose environment adds env; it returns once the list shows.
+func startTUI(t *testing.T, tm *tmuxServer, p *portalProc, env []string, args ...string) (*home, string) {
+	t.Helper()
+	tui := buildTUI(t)
+	h := newHome(t, p.url)
+	sock, _ := h.eval(h.mustRun("env", "-s", "--keyring", "memory"))
+	h.mustRun("login", "--no-browser")
+	id := projectID(t, h, "ilabt-dev")
+	h.mustRun("add", "ilabt-dev")
+	cmd := append([]string{"env", "-u", "WAYLAND_DISPLAY", "-u", "DISPLAY", "SLICES_AGENT_SOCK=" + sock, "TERM=xterm-256color"}, env...)
+	cmd = append(append(cmd, tui), args...)
+	tm.must("new-session", "-d", "-s", "s", "-x", "120", "-y", "35", strings.Join(cmd, " "))
+	tm.must("set-option", "-g", "remain-on-exit", "on")
+	tm.waitText("wall2-experiments")
+	return h, id
+}
+
+// The banner warns while renewals of a token fail, and goes once one succeeds.
+func TestTUIWarningBanner(t *testing.T) {
+	tm := newTmux(t)
+	t.Parallel()
+	p := startPortal(t)
+	h, _ := startTUI(t, tm, p, nil)
+	// The emulator has a project close to its end: the list alone shows it.
+	tm.waitText("⚠ project summer-school ends in")
+
+	p.dev("POST", "/_dev/faults", `{"path":"/apis/","status":503}`)
+	if r := h.run("refresh", "ilabt-dev"); r.code == 0 {
+		t.Fatalf("refresh succeeded through the fault: %v", r)
+	}
+	scr := tm.waitText("⚠ ilabt-dev: renewals fail, lapses in")
+	if lines := strings.Split(scr, "\n"); len(lines) < 2 || !strings.HasPrefix(lines[1], "⚠ ilabt-dev") ||
+		!strings.Contains(lines[1], "(+1 more, ! to list)") {
+		t.Errorf("the line under the header is not the most urgent warning and a count:\n%s", scr)
+	}
+
+	p.dev("DELETE", "/_dev/faults", "")
+	h.mustRun("refresh", "ilabt-dev")
+	tm.waitFor("the warning to clear after the renewal", func(scr string) bool {
+		return !strings.Contains(scr, "renewals fail") && strings.Contains(scr, "⚠ project summer-school")
+	})
+}
+
+// With a clipboard that can be read back (a stand-in xclip), a copied token
+// is cleared after --clear-after, but only while the clipboard still holds it.
+func TestTUIClearsTheClipboard(t *testing.T) {
+	tm := newTmux(t)
+	t.Parallel()
+	p := startPortal(t)
+	dir := t.TempDir()
+	clip := filepath.Join(dir, "clip")
+	xclip := "#!/bin/sh\ncase \"$*\" in *-o*) cat '" + clip + "'; exit 0;; esac\ncat > '" + clip + "'\n"
+	if err := os.WriteFile(filepath.Join(dir, "xclip"), []byte(xclip), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h, id := startTUI(t, tm, p, []string{"DISPLAY=:99", "PATH=" + dir + ":" + os.Getenv("PATH")}, "--clear-after", "2s")
+	tm.must("send-keys", "-t", "s", "j") // ilabt-dev, the tracked one
+	tm.waitText("▌ ● ilabt-dev")
+
+	tm.must("send-keys", "-t", "s", "c")
+	tm.waitText("via OSC 52 + xclip; clipboard clears in 2s")
+	served := strings.TrimSpace(h.mustRun("token", id))
+	if b, _ := os.ReadFile(clip); string(b) != served {
+		t.Fatalf("the stand-in clipboard holds %d bytes ending …%s, the agent serves …%s", len(b), tail(string(b)), tail(served))
+	}
+	tm.waitText("cleared the clipboard of the token of ilabt-dev")
+	if b, _ := os.ReadFile(clip); len(b) != 0 {
+		t.Errorf("the clipboard still holds %q after the clear", b)
+	}
+
+	// Copy again, then the user copies something else: it stays.
+	tm.must("send-keys", "-t", "s", "c")
+	tm.waitText("clipboard clears in 2s")
+	if err := os.WriteFile(clip, []byte("the user's own text"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tm.waitText("left the clipboard: it no longer holds the token of ilabt-dev")
+	if b, _ := os.ReadFile(clip); string(b) != "the user's own text" {
+		t.Errorf("the clear threw away what the user copied: clipboard holds %q", b)
+	}
 }
 
 func tail(s string) string {

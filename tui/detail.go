@@ -77,15 +77,16 @@ func (d detailModel) content(now time.Time) string {
 
 	exp := r.expiresAt()
 	lv := classify(r.p.Tracked, r.issuedAt(), exp, now)
-	lst, glyph := st.level(lv)
+	lst, glyph, word := r.look(st, lv)
 	switch {
 	case !r.p.Tracked:
 		field("Token", lst.Render(glyph+" not tracked")+" · a to track, c to copy (tracks it)")
 	case exp.IsZero():
-		field("Token", lst.Render(glyph+" "+stateWord(r.state, lv))+" · no token yet")
+		field("Token", lst.Render(glyph+" "+word)+" · no token yet")
 	default:
-		field("Token", lst.Render(glyph+" "+stateWord(r.state, lv))+" · expires "+token.Relative(exp, now))
+		field("Token", lst.Render(glyph+" "+word)+" · expires "+token.Relative(exp, now))
 	}
+	field("Signature", r.signature().render(st, now))
 	if r.lastErr != "" {
 		field("Last error", st.Error.Render(r.lastErr))
 	}
@@ -125,9 +126,6 @@ func (d detailModel) content(now time.Time) string {
 		field("Project expires", stamp(*r.p.ExpiresAt, token.Relative(*r.p.ExpiresAt, now)))
 	default:
 		field("Project expires", "never")
-	}
-	if r.tok != nil && !r.tok.verifiedAt.IsZero() {
-		field("Verified", "signature checked by the agent "+token.When(r.tok.verifiedAt, now))
 	}
 	if dec == nil {
 		return b.String()

@@ -148,17 +148,46 @@ func (f *fakeAgent) Events(context.Context) (<-chan ipc.Event, error) {
 	return f.events, f.enter("Events")
 }
 
-// fakeClipboard records what was copied.
+// fakeClipboard records what was copied. With readable set it stands for a
+// native clipboard: it holds the last text, which ClearIf compares and clears.
 type fakeClipboard struct {
-	mu     sync.Mutex
-	copied []string
+	mu       sync.Mutex
+	copied   []string
+	readable bool
+	holds    string
+	clears   int
 }
 
-func (c *fakeClipboard) Copy(text string) (string, error) {
+func (c *fakeClipboard) Copy(text string) (Copied, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.copied = append(c.copied, text)
-	return "OSC 52", nil
+	if !c.readable {
+		return Copied{Via: "OSC 52"}, nil
+	}
+	c.holds = text
+	return Copied{Via: "OSC 52 + fake", Readable: true}, nil
+}
+
+func (c *fakeClipboard) ClearIf(text string) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.readable {
+		return false, ErrUnreadable
+	}
+	if c.holds != text {
+		return false, nil
+	}
+	c.holds = ""
+	c.clears++
+	return true, nil
+}
+
+// set stands for the user copying something else.
+func (c *fakeClipboard) set(text string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.holds = text
 }
 
 // run executes cmd and everything it batches, synchronously, feeding the

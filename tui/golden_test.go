@@ -8,6 +8,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
+
+	"github.com/slices-ri/slices-agent/ipc"
 )
 
 // goldenFrame runs the TUI over f in a w x h teatest terminal, waits for
@@ -81,4 +83,51 @@ func TestGoldenNoAgent(t *testing.T) {
 	f := newFakeAgent(6)
 	f.down = true
 	goldenFrame(t, f, 80, 20, "No slices-agent is running")
+}
+
+// detailOf opens ilabt-dev (tracked, second row) and waits for its signature line.
+var detailOf = []step{{keyMsg("down"), "▌ ● ilabt-dev"}, {keyMsg("enter"), "Signature"}}
+
+func TestGoldenSignatureVerified(t *testing.T) {
+	goldenFrame(t, newFakeAgent(6), 100, 16, "wall2-experiments", detailOf...)
+}
+
+func TestGoldenSignatureNotChecked(t *testing.T) {
+	f := newFakeAgent(6)
+	tok := f.tokens[projID(1)]
+	tok.VerifiedAt = time.Time{}
+	f.tokens[projID(1)] = tok
+	goldenFrame(t, f, 100, 16, "wall2-experiments", detailOf...)
+}
+
+func TestGoldenSignatureInvalid(t *testing.T) {
+	f := newFakeAgent(6)
+	tok := f.tokens[projID(1)]
+	tok.Token = makeJWT(map[string]any{"alg": "none", "typ": "JWT+slices.eu/proj"},
+		map[string]any{"iss": issuer, "sub": projID(1), "iat": t0.Add(-18 * time.Minute).Unix(), "exp": tok.ExpiresAt.Unix()})
+	f.tokens[projID(1)] = tok
+	goldenFrame(t, f, 100, 16, "wall2-experiments", step{keyMsg("down"), "▌ ✗ ilabt-dev"}, step{keyMsg("enter"), "Signature"})
+}
+
+// warnedAgent has ilabt-dev's renewals failing (an event waiting on the
+// stream) and testbed-ops ending in three days (from the project list alone).
+func warnedAgent() *fakeAgent {
+	f := newFakeAgent(6)
+	soon, lapse := t0.Add(76*time.Hour), t0.Add(8*time.Minute+12*time.Second)
+	f.projects[4].ExpiresAt = &soon
+	f.events <- ipc.Event{Type: ipc.EventExpiring, Cause: causeRenewalFailing, Project: projID(1), ExpiresAt: &lapse,
+		Message: "renewing the project token of ilabt-dev fails (portal unavailable); it lapses at 03:12:17 unless the portal answers again"}
+	return f
+}
+
+func TestGoldenWarningBanner(t *testing.T) {
+	goldenFrame(t, warnedAgent(), 100, 16, "(+1 more, ! to list)")
+}
+
+func TestGoldenWarningBannerNarrow(t *testing.T) {
+	goldenFrame(t, warnedAgent(), 60, 15, "(+1 more)")
+}
+
+func TestGoldenWarningList(t *testing.T) {
+	goldenFrame(t, warnedAgent(), 80, 16, "(+1 more, ! to list)", step{keyMsg("!"), "Warnings"})
 }

@@ -14,6 +14,7 @@ type KeyMap struct {
 	Reveal                                key.Binding
 	Renew, Track, Untrack                 key.Binding
 	Login, Reload                         key.Binding
+	Warnings                              key.Binding
 	Help, Quit                            key.Binding
 }
 
@@ -37,6 +38,7 @@ func DefaultKeyMap() KeyMap {
 		Untrack:     key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "untrack")),
 		Login:       key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "log in")),
 		Reload:      key.NewBinding(key.WithKeys("R", "ctrl+r"), key.WithHelp("R", "reload")),
+		Warnings:    key.NewBinding(key.WithKeys("!", "w"), key.WithHelp("!", "warnings")),
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
@@ -53,7 +55,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
 		{k.Filter, k.Open, k.Back, k.Reveal, k.Reload},
 		{k.CopyProject, k.CopyUser, k.Renew, k.Track, k.Untrack},
-		{k.Login, k.Help, k.Quit},
+		{k.Login, k.Warnings, k.Help, k.Quit},
 	}
 }
 

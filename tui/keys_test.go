@@ -1,9 +1,6 @@
 package tui
 
 import (
-	"bytes"
-	"encoding/base64"
-	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -231,28 +228,5 @@ func TestClassify(t *testing.T) {
 		if got := classify(tc.tracked, tc.iat, tc.exp, t0); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
-	}
-}
-
-func TestTermClipboard(t *testing.T) {
-	var out bytes.Buffer
-	env := map[string]string{"DISPLAY": ":0"}
-	cb := TermClipboard{Out: &out, Getenv: func(k string) string { return env[k] },
-		LookPath: func(string) (string, error) { return "", errors.New("not found") }}
-	via, err := cb.Copy("tok.en.value")
-	if err != nil || via != "OSC 52" {
-		t.Fatalf("via %q, err %v", via, err)
-	}
-	if want := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte("tok.en.value")) + "\x07"; out.String() != want {
-		t.Errorf("wrote %q, want %q", out.String(), want)
-	}
-	name, args := nativeCopier(func(k string) string { return env[k] }, func(p string) (string, error) {
-		if p == "xsel" {
-			return "/usr/bin/xsel", nil
-		}
-		return "", errors.New("not found")
-	})
-	if name != "xsel" || strings.Join(args, " ") != "--clipboard --input" {
-		t.Errorf("native copier %q %v, want xsel", name, args)
 	}
 }

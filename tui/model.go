@@ -4,6 +4,12 @@
 // drives renewals, tracking and the device-code login. It talks only to the
 // agent, through package ipc: its status, its tokens and its event stream.
 //
+// A banner under the header warns of what will lapse (renewals failing, a
+// project ending within a week, a login required); the detail pane tells a
+// token the agent verified from one nobody checked and from an invalid one;
+// a copied token is cleared from the clipboard after a while, if it is still
+// there.
+//
 // Each component (rows of the list, the detail pane, the login screen) is a
 // model of its own; every call to the agent runs in a tea.Cmd and comes back
 // as a message, so Update never blocks.
@@ -34,6 +40,9 @@ type Options struct {
 	Retry time.Duration
 	// NoTick stops the once-a-second tick (for tests that drive the clock).
 	NoTick bool
+	// ClearAfter is how long a copied token stays on the clipboard before it
+	// is cleared (only if the clipboard still holds it); 0 never clears.
+	ClearAfter time.Duration
 }
 
 // conn is the state of the connection to the agent.
@@ -53,6 +62,7 @@ const (
 	screenList screen = iota
 	screenDetail
 	screenLogin
+	screenWarnings
 )
 
 // Model is the root model of slices-tui.
@@ -79,6 +89,9 @@ type Model struct {
 	login    loginModel
 	message  string // one line in the footer: what the last action did
 	msgError bool
+	warns    map[string]warning // warnings from agent events, by key
+	clip     pendingClip        // the copy to clear from the clipboard
+	chrome   int                // chromeHeight at the last layout
 
 	events      <-chan ipc.Event
 	eventsCtx   context.Context
@@ -109,7 +122,7 @@ func New(opts Options) Model {
 	m := Model{
 		opts: opts, keys: keys, styles: styles, help: help.New(),
 		width: 80, height: 24, now: opts.Now(),
-		byID: map[string]*row{}, list: l,
+		byID: map[string]*row{}, list: l, warns: map[string]warning{},
 		login:     loginModel{styles: styles},
 		eventsCtx: ctx, cancelOnEnd: cancel,
 		loading: true,
@@ -143,7 +156,7 @@ func (m *Model) apply(msg loadedMsg) {
 	m.status = msg.status
 	m.user = nil
 	if msg.user != nil {
-		m.user = newTokenInfo(*msg.user)
+		m.user = newTokenInfo(*msg.user, "")
 	}
 	m.projErr = describeErr(msg.projErr)
 	old := m.byID
@@ -159,7 +172,7 @@ func (m *Model) apply(msg loadedMsg) {
 			r.tok = nil
 		}
 		if t, ok := msg.tokens[p.ID]; ok {
-			r.tok = newTokenInfo(t)
+			r.tok = newTokenInfo(t, p.ID)
 		}
 		m.rows = append(m.rows, r)
 		m.byID[p.ID] = r
@@ -222,6 +235,9 @@ func (m *Model) sync() {
 	m.list.SetDelegate(rowDelegate{styles: m.styles, now: m.now, stale: stale})
 	if m.screen == screenDetail {
 		m.detail.Refresh(m.now, stale)
+	}
+	if m.chromeHeight() != m.chrome {
+		m.layout() // a warning came or went
 	}
 }
 

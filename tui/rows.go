@@ -19,12 +19,15 @@ import (
 type tokenInfo struct {
 	raw        string
 	dec        *token.Decoded // nil when the token does not decode
+	decErr     error          // why it does not decode
 	iat, exp   time.Time
 	verifiedAt time.Time
+	projExp    time.Time // proj_exp of a project token; zero when null or absent
+	sig        signature
 }
 
-// newTokenInfo decodes t for display.
-func newTokenInfo(t ipc.Token) *tokenInfo {
+// newTokenInfo decodes t, held for project id ("" for the user token), for display.
+func newTokenInfo(t ipc.Token, id string) *tokenInfo {
 	ti := &tokenInfo{raw: t.Token, exp: t.ExpiresAt, verifiedAt: t.VerifiedAt}
 	if d, err := token.Decode(t.Token); err == nil {
 		ti.dec = d
@@ -32,7 +35,13 @@ func newTokenInfo(t ipc.Token) *tokenInfo {
 		if d.HasExpiry() {
 			ti.exp = d.ExpiresAt
 		}
+		if pc, err := d.Project(); err == nil && pc.ProjExp != nil {
+			ti.projExp = *pc.ProjExp
+		}
+	} else {
+		ti.decErr = err
 	}
+	ti.sig = signatureOf(ti, id)
 	return ti
 }
 
@@ -45,6 +54,18 @@ type row struct {
 	lastErr string
 }
 
+// signature is the signature state of the row's token.
+func (r *row) signature() signature {
+	if r.tok == nil {
+		why := "no token held"
+		if !r.p.Tracked {
+			why += ": the project is not tracked"
+		}
+		return signature{why: why}
+	}
+	return r.tok.sig
+}
+
 // FilterValue is what '/' matches: the name and the id.
 func (r *row) FilterValue() string { return r.p.Name + " " + r.p.ID }
 
@@ -55,6 +76,18 @@ func (r *row) expiresAt() time.Time {
 	}
 	if r.p.TokenExpiresAt != nil {
 		return *r.p.TokenExpiresAt
+	}
+	return time.Time{}
+}
+
+// projectEnds is when the project ends: expires_at from the portal's list,
+// else the token's proj_exp; zero when it never does.
+func (r *row) projectEnds() time.Time {
+	if r.p.ExpiresAt != nil {
+		return *r.p.ExpiresAt
+	}
+	if r.tok != nil {
+		return r.tok.projExp
 	}
 	return time.Time{}
 }
@@ -187,12 +220,12 @@ func (d rowDelegate) Render(w io.Writer, m list.Model, index int, item list.Item
 func (d rowDelegate) line(r *row, width int, selected bool) string {
 	exp := r.expiresAt()
 	lv := classify(r.p.Tracked, r.issuedAt(), exp, d.now)
-	st, glyph := d.styles.level(lv)
+	st, glyph, state := r.look(d.styles, lv)
 	cursor := "  "
 	if selected {
 		cursor = "▌ "
 	}
-	role, state, left := r.p.Role, stateWord(r.state, lv), timeLeft(lv, exp, d.now)
+	role, left := r.p.Role, timeLeft(lv, exp, d.now)
 	nameW, showRole := columns(width)
 	name := ansi.Truncate(r.p.Name, nameW, "…")
 	var b strings.Builder

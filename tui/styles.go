@@ -15,6 +15,7 @@ type Styles struct {
 	Status    lipgloss.Style
 	Error     lipgloss.Style
 	Banner    lipgloss.Style
+	Warning   lipgloss.Style // the banner of things about to lapse
 	Label     lipgloss.Style
 	Section   lipgloss.Style
 	Key       lipgloss.Style
@@ -40,6 +41,7 @@ func DefaultStyles() Styles {
 		Status:    lipgloss.NewStyle().Foreground(subtle),
 		Error:     lipgloss.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#c0392b", Dark: "#ff6b6b"}),
 		Banner:    lipgloss.NewStyle().Bold(true).Reverse(true),
+		Warning:   lipgloss.NewStyle().Bold(true).Foreground(lipgloss.AdaptiveColor{Light: "#d35400", Dark: "#ff8700"}),
 		Label:     lipgloss.NewStyle().Foreground(subtle).Width(16),
 		Section:   lipgloss.NewStyle().Bold(true).Underline(true),
 		Key:       lipgloss.NewStyle().Bold(true),

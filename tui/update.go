@@ -10,30 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/slices-ri/slices-agent/ipc"
-	"github.com/slices-ri/slices-agent/token"
 )
-
-// copiedMsg reports a copy to the clipboard.
-type copiedMsg struct {
-	what string // what was copied, for the footer
-	id   string // project id; "" for the user token
-	tok  ipc.Token
-	via  string
-	err  error
-}
-
-// copyCmd fetches a token from the agent, so that what is copied is exactly
-// what the agent serves, and puts it on the clipboard.
-func copyCmd(a Agent, cb Clipboard, id, what string) tea.Cmd {
-	return func() tea.Msg {
-		msg := tokenCmd(a, id)().(tokenMsg)
-		if msg.err != nil {
-			return copiedMsg{what: what, id: id, err: msg.err}
-		}
-		via, err := cb.Copy(msg.tok.Token)
-		return copiedMsg{what: what, id: id, tok: msg.tok, via: via, err: err}
-	}
-}
 
 // update is Update without the final sync.
 func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
@@ -84,12 +61,11 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		m.applyToken(msg.id, msg.tok, msg.err)
 		return m, nil
 	case copiedMsg:
-		if msg.err != nil {
-			m.setMessage("cannot copy "+msg.what+": "+describeErr(msg.err), true)
-			return m, nil
-		}
-		m.applyToken(msg.id, msg.tok, nil)
-		m.setMessage(fmt.Sprintf("copied %s (…%s) via %s", msg.what, token.Tail(msg.tok.Token), msg.via), false)
+		return m.copied(msg)
+	case clipDueMsg:
+		return m.clipDue(msg)
+	case clipClearedMsg:
+		m.clipCleared(msg)
 		return m, nil
 	case actionMsg:
 		return m.actionDone(msg)
@@ -136,6 +112,10 @@ func (m Model) loaded(msg loadedMsg) (Model, tea.Cmd) {
 		return m, retryCmd(m.opts.Retry)
 	}
 	was := m.conn
+	if was != connLive {
+		// Events were missed meanwhile: keep only what the status shows.
+		clear(m.warns)
+	}
 	m.apply(msg)
 	m.lastErr = ""
 	m.conn = connLive
@@ -167,7 +147,7 @@ func (m Model) lost(err error) (Model, tea.Cmd) {
 func (m *Model) applyToken(id string, t ipc.Token, err error) {
 	if id == "" {
 		if err == nil {
-			m.user = newTokenInfo(t)
+			m.user = newTokenInfo(t, "")
 		}
 		return
 	}
@@ -179,7 +159,7 @@ func (m *Model) applyToken(id string, t ipc.Token, err error) {
 		r.lastErr = describeErr(err)
 		return
 	}
-	r.tok = newTokenInfo(t)
+	r.tok = newTokenInfo(t, id)
 	r.p.Tracked = true
 	exp := r.tok.exp
 	r.p.TokenExpiresAt = &exp
@@ -191,6 +171,7 @@ func (m *Model) applyToken(id string, t ipc.Token, err error) {
 // handleEvent updates the model for one agent event and returns what to fetch.
 func (m *Model) handleEvent(ev ipc.Event) tea.Cmd {
 	a := m.opts.Agent
+	m.noteEvent(ev)
 	switch ev.Type {
 	case ipc.EventRenewed:
 		return tea.Batch(tokenCmd(a, ev.Project), statusCmd(a))
@@ -310,6 +291,20 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			return m, m.reload()
 		}
 		return m.navigate(msg)
+	}
+	if key.Matches(msg, k.Warnings) && m.screen != screenLogin {
+		if m.screen == screenWarnings {
+			m.screen = screenList
+		} else {
+			m.screen = screenWarnings
+		}
+		return m, nil
+	}
+	if m.screen == screenWarnings {
+		if key.Matches(msg, k.Back) {
+			m.screen = screenList
+		}
+		return m, nil
 	}
 	if m.screen == screenLogin {
 		switch {

@@ -19,6 +19,9 @@ func (m Model) chromeHeight() int {
 	if m.banner() != "" {
 		h++
 	}
+	if m.warningBanner() != "" {
+		h++
+	}
 	return h + lipgloss.Height(m.helpView())
 }
 
@@ -28,6 +31,7 @@ func (m Model) bodyHeight() int { return max(m.height-m.chromeHeight(), 1) }
 // layout sizes the components after a resize or a change of chrome.
 func (m *Model) layout() {
 	m.help.Width = m.width
+	m.chrome = m.chromeHeight()
 	h := m.bodyHeight()
 	m.list.SetSize(m.width, h)
 	m.detail.SetSize(m.width, h)
@@ -66,12 +70,17 @@ func (m Model) View() string {
 	if b := m.banner(); b != "" {
 		parts = append(parts, m.styles.Banner.Render(ansi.Truncate(b, m.width, "…")))
 	}
+	if w := m.warningBanner(); w != "" {
+		parts = append(parts, w)
+	}
 	body := ""
 	switch m.screen {
 	case screenDetail:
 		body = m.detail.View()
 	case screenLogin:
 		body = m.login.View(m.width, m.bodyHeight(), m.now)
+	case screenWarnings:
+		body = m.warningsView()
 	default:
 		body = m.listView()
 	}
