@@ -3,7 +3,7 @@ GO        ?= go
 BIN       ?= bin
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test demo bench bench-smoke lint fuzz clean
+.PHONY: all build test demo bench bench-smoke lint fuzz soak clean
 
 all: build
 
@@ -37,6 +37,13 @@ lint:
 ## fuzz: a short run of each fuzz target
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./token/
+	$(GO) test -run '^$$' -fuzz FuzzParseKeySet -fuzztime 30s ./token/
+	$(GO) test -run '^$$' -fuzz FuzzHandler -fuzztime 30s -fuzzminimizetime 200x ./ipc/
+	$(GO) test -run '^$$' -fuzz FuzzServer -fuzztime 30s -fuzzminimizetime 200x ./ipc/
 
 clean:
 	rm -rf $(BIN)
+
+## soak: 10 minutes of steady load, 60 s of 200 clients, 40 s of slowloris (SOAK=30m for longer)
+soak:
+	scripts/soak $(or $(SOAK),10m)

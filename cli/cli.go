@@ -70,17 +70,27 @@ func register(c *command) { commands[c.name] = c }
 
 // Main runs slices-agent with args (without the program name) and returns the exit status.
 func Main(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx := context.Background()
+	if name, _ := splitCommand(args); !quick[name] {
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+	}
 	return run(ctx, args, os.Stdin, os.Stdout, os.Stderr)
 }
+
+// quick are the commands that answer at once and never wait for a person:
+// for them SIGINT and SIGTERM keep their default (the process ends), because
+// catching them starts the runtime's signal thread, which costs about 0.7 ms
+// of a 'slices-agent token' that otherwise takes 2.5 ms (docs/BENCHMARKS.md).
+var quick = map[string]bool{"token": true, "prompt": true, "version": true, "help": true, "cli-manifest": true, "completion": true}
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr, stdin: stdin}
 	name, rest := splitCommand(args)
 	cmd, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(stderr, "slices-agent: unknown command %q\nhint: run 'slices-agent help' for the list\n", name)
+		fmt.Fprintf(stderr, "slices-agent: unknown command %q\nhint: run 'slices-agent help' for the list\n", ipc.Redact(name))
 		return ipc.ExitUsage
 	}
 	fs := flag.NewFlagSet("slices-agent "+name, flag.ContinueOnError)
@@ -94,7 +104,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			commandHelp(stdout, cmd, fs)
 			return 0
 		}
-		fmt.Fprintf(stderr, "slices-agent %s: %v\nhint: run 'slices-agent %s -h'\n", name, err, name)
+		fmt.Fprintf(stderr, "slices-agent %s: %s\nhint: run 'slices-agent %s -h'\n", name, ipc.Redact(err.Error()), name)
 		return ipc.ExitUsage
 	}
 	e.socket = ipc.ResolveSocket(e.socket)
@@ -191,7 +201,7 @@ func report(w io.Writer, err error) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(w, "slices-agent: %s\n", ue.msg)
+		fmt.Fprintf(w, "slices-agent: %s\n", ipc.Redact(ue.msg))
 		return ipc.ExitUsage
 	}
 	var silent *exitStatus
@@ -213,7 +223,7 @@ func report(w io.Writer, err error) int {
 	if errors.Is(err, ipc.ErrNoAgent) && hint == "" {
 		hint = `start one with: eval "$(slices-agent env)"`
 	}
-	fmt.Fprintf(w, "slices-agent: %s\n", firstLine(err.Error()))
+	fmt.Fprintf(w, "slices-agent: %s\n", ipc.Redact(firstLine(err.Error())))
 	if hint != "" {
 		fmt.Fprintf(w, "hint: %s\n", hint)
 	}

@@ -27,8 +27,14 @@ func canonical(next http.Handler) http.Handler {
 	})
 }
 
-// writeJSONError writes e as a JSON error answer.
+// writeJSONError writes e as a JSON error answer. Messages often quote the
+// request (a project reference, a min_valid value): a token pasted there by
+// mistake comes back as its last 6 characters, so that it does not end up
+// in a terminal's scrollback or a CI log.
 func writeJSONError(w http.ResponseWriter, e *Error) {
+	if m, h := redact(e.Message), redact(e.Hint); m != e.Message || h != e.Hint {
+		e = &Error{Status: e.Status, Code: e.Code, Message: m, Hint: h}
+	}
 	writeJSON(w, e.Status, errorBody{Error: e})
 }
 

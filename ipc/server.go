@@ -145,7 +145,7 @@ func (h *handler) wrap(pattern string, f func(http.ResponseWriter, *http.Request
 	})
 }
 
-// writeError writes err as a JSON error answer.
+// writeError writes err as a JSON error answer; see writeJSONError.
 func (h *handler) writeError(w http.ResponseWriter, err error) {
 	e, ok := AsError(err)
 	if !ok {
@@ -158,7 +158,7 @@ func (h *handler) writeError(w http.ResponseWriter, err error) {
 	if e.Status == 0 {
 		e = &Error{Status: http.StatusInternalServerError, Code: e.Code, Message: e.Message, Hint: e.Hint}
 	}
-	writeJSON(w, e.Status, errorBody{Error: e})
+	writeJSONError(w, e)
 }
 
 // writeJSON writes v as a JSON answer with the given status.
@@ -373,6 +373,10 @@ func (h *handler) unlock(w http.ResponseWriter, r *http.Request) error {
 
 // jwtPattern finds JWT-shaped strings so that logs never carry a whole token.
 var jwtPattern = regexp.MustCompile(`[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{6,}`)
+
+// Redact replaces every JWT-shaped string in s with "…" and its last 6
+// characters, for messages that quote what a user typed or sent.
+func Redact(s string) string { return redact(s) }
 
 // redact replaces every JWT-shaped string in s with "…" and its last 6 characters.
 func redact(s string) string {
