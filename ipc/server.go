@@ -139,10 +139,29 @@ func (h *handler) wrap(pattern string, f func(http.ResponseWriter, *http.Request
 				return
 			}
 		}
-		if err := f(w, r); err != nil {
+		start := time.Now()
+		err := f(w, r)
+		if err != nil {
 			h.writeError(w, err)
 		}
+		if h.opts.Logger.Enabled(r.Context(), slog.LevelDebug) {
+			h.logRequest(r, pattern, err, time.Since(start))
+		}
 	})
+}
+
+// logRequest writes one debug line per request: never a token, at most its tail.
+func (h *handler) logRequest(r *http.Request, pattern string, err error, took time.Duration) {
+	attrs := []any{"method", r.Method, "path", redact(r.URL.Path), "route", pattern, "took", took.Round(time.Microsecond)}
+	if p, ok := PeerFromContext(r.Context()); ok {
+		attrs = append(attrs, "peer_pid", p.PID)
+	}
+	if e, ok := AsError(err); ok {
+		attrs = append(attrs, "status", e.Status, "code", e.Code)
+	} else if err != nil {
+		attrs = append(attrs, "err", redact(err.Error()))
+	}
+	h.opts.Logger.Debug("request", attrs...)
 }
 
 // writeError writes err as a JSON error answer; see writeJSONError.
