@@ -57,7 +57,15 @@ type Agent struct {
 	stopOnce sync.Once
 	unlockMu sync.Mutex // serialises unlock attempts so guesses cannot run in parallel
 
+	// persistMu is held across "is this result still wanted" and the keyring
+	// write that follows, and across logout's and untrack's deletes, so that
+	// a renewal overtaken by them never writes its result back.
+	persistMu sync.Mutex
+	// stateMu serialises writes of the state file.
+	stateMu sync.Mutex
+
 	mu         sync.Mutex
+	user       *entry // the user token; the same entry for the agent's life
 	sess       session
 	projects   map[string]*entry // tracked projects by id
 	catalog    catalog
@@ -67,10 +75,8 @@ type Agent struct {
 	stateErr   string // last state-file failure, likewise
 }
 
-// session is the user's login: the access token (the user token) in an
-// entry like any other, plus what renews it.
+// session is the user's login: what renews the user token (a.user).
 type session struct {
-	user          *entry
 	refresh       string
 	subject       string
 	username      string
@@ -153,7 +159,7 @@ func New(opts Options) *Agent {
 		shutdown: make(chan struct{}),
 		projects: make(map[string]*entry),
 	}
-	a.sess.user = newEntry("", "", "")
+	a.user = newEntry("", "", "")
 	return a
 }
 
@@ -186,9 +192,13 @@ func (a *Agent) Load(ctx context.Context) {
 	a.sess.refresh = s.RefreshToken
 	a.sess.loggedIn = true
 	a.mu.Unlock()
+	// One budget for reaching the portal's keys: a portal that hangs at
+	// start-up costs it once, then stored tokens verified earlier are used.
+	vctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
 	if s.AccessToken != "" {
-		if d, at, err := a.verifyStored(ctx, s.AccessToken, "", s.VerifiedAt); err == nil {
-			a.adoptUser(d, at)
+		if d, at, err := a.verifyStored(vctx, s.AccessToken, "", s.VerifiedAt); err == nil {
+			a.adoptUser(d, at, false)
 		} else {
 			a.log.Info("stored user token not usable, will renew", "err", err)
 		}
@@ -200,8 +210,8 @@ func (a *Agent) Load(ctx context.Context) {
 	for _, tp := range tracked {
 		e := newEntry(tp.ID, tp.Name, tp.Role)
 		if p, err := a.vault.loadProject(ctx, tp.ID); err == nil && p.Token != "" {
-			if d, at, err := a.verifyStored(ctx, p.Token, tp.ID, p.VerifiedAt); err == nil {
-				a.setToken(e, d, at)
+			if d, at, err := a.verifyStored(vctx, p.Token, tp.ID, p.VerifiedAt); err == nil {
+				a.setToken(e, d, at, false)
 			}
 		}
 		a.mu.Lock()
@@ -237,7 +247,7 @@ func (a *Agent) verifyStored(ctx context.Context, raw, subject string, verifiedA
 func (a *Agent) startLoops() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.startLoopLocked(a.sess.user)
+	a.startLoopLocked(a.user)
 	for _, e := range a.projects {
 		a.startLoopLocked(e)
 	}
@@ -256,11 +266,11 @@ func (a *Agent) startLoopLocked(e *entry) {
 	}()
 }
 
-// adoptUser installs a verified user token.
-func (a *Agent) adoptUser(d *token.Decoded, now time.Time) {
+// adoptUser installs a verified user token; fresh says it was just fetched.
+func (a *Agent) adoptUser(d *token.Decoded, now time.Time, fresh bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.setTokenLocked(a.sess.user, d, now)
+	a.setTokenLocked(a.user, d, now, fresh)
 	if a.sess.subject == "" {
 		a.sess.subject = d.Subject
 	}
@@ -270,17 +280,22 @@ func (a *Agent) adoptUser(d *token.Decoded, now time.Time) {
 	a.sess.loginRequired = false
 }
 
-func (a *Agent) setToken(e *entry, d *token.Decoded, now time.Time) {
+func (a *Agent) setToken(e *entry, d *token.Decoded, now time.Time, fresh bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.setTokenLocked(e, d, now)
+	a.setTokenLocked(e, d, now, fresh)
 }
 
-func (a *Agent) setTokenLocked(e *entry, d *token.Decoded, now time.Time) {
+// setTokenLocked installs a verified token in e. The lifetime that renewal
+// works from starts at the agent's clock when the token was fetched (fresh),
+// not at the portal's iat: a portal clock behind the agent's must not make
+// every token look old and renew in a loop. A token read back from the
+// keyring keeps the portal's iat, clamped to now.
+func (a *Agent) setTokenLocked(e *entry, d *token.Decoded, now time.Time, fresh bool) {
 	e.raw = d.Raw
 	e.exp = d.ExpiresAt
 	e.iat = d.IssuedAt
-	if e.iat.IsZero() || e.iat.After(now) {
+	if fresh || e.iat.IsZero() || e.iat.After(now) {
 		e.iat = now
 	}
 	e.verifiedAt = now

@@ -81,16 +81,22 @@ func (a *Agent) finishLogin(f *loginFlow, err error) {
 }
 
 // completeLogin adopts the tokens of a successful login: verified, written
-// to the keyring, then served.
+// to the keyring, then served. A login overtaken by a logout (its context
+// cancelled) keeps nothing.
 func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 	d, err := a.verify.verify(ctx, toks.AccessToken, "")
 	if err != nil {
 		return err
 	}
 	now := a.now()
+	a.persistMu.Lock()
+	if err := ctx.Err(); err != nil {
+		a.persistMu.Unlock()
+		return err
+	}
 	a.persist(a.vault.saveSession(ctx, savedSession{AccessToken: d.Raw, RefreshToken: toks.RefreshToken, VerifiedAt: now}))
-
 	a.mu.Lock()
+	var previous []string
 	if a.sess.subject != "" && a.sess.subject != d.Subject {
 		// Another user: the projects tracked belong to the previous one.
 		for id, e := range a.projects {
@@ -98,6 +104,7 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 				e.stop()
 			}
 			delete(a.projects, id)
+			previous = append(previous, id)
 		}
 	}
 	a.sess.refresh = toks.RefreshToken
@@ -105,10 +112,17 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 	a.sess.subject = d.Subject
 	a.sess.loggedIn = true
 	a.sess.loginRequired = false
-	u := a.sess.user
+	u := a.user
 	u.failures, u.lastErr, u.retryAt = 0, nil, time.Time{}
 	a.mu.Unlock()
-	a.adoptUser(d, now)
+	for _, id := range previous {
+		a.persist(a.vault.deleteProject(ctx, id))
+	}
+	a.persistMu.Unlock()
+	if previous != nil {
+		a.saveTracked()
+	}
+	a.adoptUser(d, now, true)
 	a.startLoops()
 	a.mu.Lock()
 	kick(u)
@@ -116,10 +130,11 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 		e.failures, e.retryAt = 0, time.Time{}
 		kick(e)
 	}
+	name := a.sess.username
 	a.mu.Unlock()
 	a.notify.reset(CauseLoginRequired)
 	a.log.Info("logged in", "subject", d.Subject, "token", suffix(d.Raw))
-	a.publish(ipc.EventLogin, "", d.ExpiresAt, "logged in as "+a.sess.username)
+	a.publish(ipc.EventLogin, "", d.ExpiresAt, "logged in as "+name)
 	return nil
 }
 
@@ -140,6 +155,8 @@ func (a *Agent) LoginStatus(ctx context.Context) (ipc.LoginState, error) {
 
 // Logout forgets the login and every project token, in memory and keyring.
 func (a *Agent) Logout(ctx context.Context) error {
+	a.persistMu.Lock()
+	defer a.persistMu.Unlock()
 	a.mu.Lock()
 	ids := make([]string, 0, len(a.projects))
 	for id, e := range a.projects {
@@ -153,14 +170,17 @@ func (a *Agent) Logout(ctx context.Context) error {
 		f.cancel()
 	}
 	a.login = nil
-	u := a.sess.user
+	u := a.user
 	u.raw, u.exp, u.iat, u.failures, u.lastErr = "", time.Time{}, time.Time{}, 0, nil
-	a.sess = session{user: u, gen: a.sess.gen + 1}
+	a.sess = session{gen: a.sess.gen + 1}
 	a.catalog = catalog{}
 	a.mu.Unlock()
 
 	err := a.vault.forget(ctx, ids)
-	if serr := a.vault.saveTracked(a.opts.PortalURL, nil); serr != nil {
+	a.stateMu.Lock()
+	serr := a.vault.saveTracked(a.opts.PortalURL, nil)
+	a.stateMu.Unlock()
+	if serr != nil {
 		err = errors.Join(err, serr)
 	}
 	a.persist(err)

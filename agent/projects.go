@@ -150,6 +150,7 @@ func (a *Agent) Track(ctx context.Context, ref string) (ipc.Project, error) {
 
 // Untrack stops renewing a project and deletes its token.
 func (a *Agent) Untrack(ctx context.Context, ref string) error {
+	a.persistMu.Lock()
 	a.mu.Lock()
 	e := a.trackedLocked(ref)
 	if e != nil {
@@ -160,12 +161,14 @@ func (a *Agent) Untrack(ctx context.Context, ref string) error {
 	}
 	a.mu.Unlock()
 	if e == nil {
+		a.persistMu.Unlock()
 		if _, err := a.resolve(ctx, ref); err != nil {
 			return err
 		}
 		return nil // known but not tracked: nothing to do
 	}
 	a.persist(a.vault.deleteProject(ctx, e.id))
+	a.persistMu.Unlock()
 	a.saveTracked()
 	a.publish(ipc.EventUntracked, e.id, time.Time{}, "")
 	return nil
@@ -176,7 +179,7 @@ func (a *Agent) Refresh(ctx context.Context, ref string) error {
 	if err := a.gate(); err != nil {
 		return err
 	}
-	e := a.sess.user
+	e := a.user
 	if ref != "" {
 		a.mu.Lock()
 		e = a.trackedLocked(ref)
@@ -202,6 +205,8 @@ func (a *Agent) Refresh(ctx context.Context, ref string) error {
 
 // saveTracked writes the tracked projects to the state file.
 func (a *Agent) saveTracked() {
+	a.stateMu.Lock()
+	defer a.stateMu.Unlock()
 	a.mu.Lock()
 	tracked := make([]trackedProject, 0, len(a.projects))
 	for _, e := range a.projects {

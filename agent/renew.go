@@ -71,7 +71,12 @@ func (a *Agent) nextRun(e *entry) time.Time {
 	if e.raw == "" {
 		return a.now()
 	}
-	return token.RenewAt(e.iat, e.exp, e.jitter)
+	at := token.RenewAt(e.iat, e.exp, e.jitter)
+	// Whatever the clocks say, never renew the same token back to back.
+	if floor := e.lastAttempt.Add(onDemandGap); at.Before(floor) {
+		at = floor
+	}
+	return at
 }
 
 // wait sleeps until the wall clock reaches at (true), or a kick or the end of
@@ -190,7 +195,7 @@ func (a *Agent) renew(ctx context.Context, e *entry, onDemand bool) error {
 // token is written to the keyring before anything else uses it.
 func (a *Agent) fetchUser(ctx context.Context) error {
 	a.mu.Lock()
-	rt, oldAccess, subject, gen := a.sess.refresh, a.sess.user.raw, a.sess.subject, a.sess.gen
+	rt, oldAccess, subject, gen := a.sess.refresh, a.user.raw, a.sess.subject, a.sess.gen
 	a.mu.Unlock()
 	if rt == "" {
 		a.requireLogin("no refresh token")
@@ -214,10 +219,15 @@ func (a *Agent) fetchUser(ctx context.Context) error {
 	}
 	if toks.RefreshToken != rt {
 		// The old refresh token is spent: keep the new one before anything can fail.
-		a.persist(a.vault.saveSession(ctx, savedSession{AccessToken: oldAccess, RefreshToken: toks.RefreshToken}))
-		a.mu.Lock()
-		a.sess.refresh = toks.RefreshToken
-		a.mu.Unlock()
+		if !a.persistIfSession(gen, func() error {
+			err := a.vault.saveSession(ctx, savedSession{AccessToken: oldAccess, RefreshToken: toks.RefreshToken})
+			a.mu.Lock()
+			a.sess.refresh = toks.RefreshToken
+			a.mu.Unlock()
+			return err
+		}) {
+			return errSessionChanged
+		}
 	}
 	d, err := a.verify.verify(ctx, toks.AccessToken, "")
 	if err != nil {
@@ -227,17 +237,32 @@ func (a *Agent) fetchUser(ctx context.Context) error {
 		return fmt.Errorf("token from portal rejected: user token is for %q, not %q", d.Subject, subject)
 	}
 	now := a.now()
-	if !a.sameSession(gen) {
+	if !a.persistIfSession(gen, func() error {
+		err := a.vault.saveSession(ctx, savedSession{AccessToken: d.Raw, RefreshToken: toks.RefreshToken, VerifiedAt: now})
+		a.adoptUser(d, now, true)
+		return err
+	}) {
 		return errSessionChanged
 	}
-	a.persist(a.vault.saveSession(ctx, savedSession{AccessToken: d.Raw, RefreshToken: toks.RefreshToken, VerifiedAt: now}))
-	a.adoptUser(d, now)
 	a.log.Info("user token renewed", "token", suffix(d.Raw), "expires", d.ExpiresAt.Format(time.RFC3339))
 	return nil
 }
 
 // errSessionChanged ends a renewal that a login or logout overtook.
 var errSessionChanged = errors.New("the login changed while renewing; result dropped")
+
+// persistIfSession runs write (a keyring write and the state change that goes
+// with it) only if the session is still generation gen, holding persistMu so
+// that no logout runs in between. It reports whether write ran.
+func (a *Agent) persistIfSession(gen uint64, write func() error) bool {
+	a.persistMu.Lock()
+	defer a.persistMu.Unlock()
+	if !a.sameSession(gen) {
+		return false
+	}
+	a.persist(write())
+	return true
+}
 
 // sameSession reports whether the session is still generation gen.
 func (a *Agent) sameSession(gen uint64) bool {
@@ -249,7 +274,7 @@ func (a *Agent) sameSession(gen uint64) bool {
 // userAccess returns a user token valid for at least need, renewing it first if necessary.
 func (a *Agent) userAccess(ctx context.Context, need time.Duration) (string, error) {
 	a.mu.Lock()
-	u := a.sess.user
+	u := a.user
 	if !a.sess.loggedIn || a.sess.loginRequired {
 		a.mu.Unlock()
 		return "", errLoginRequired
@@ -280,9 +305,9 @@ func (a *Agent) fetchProject(ctx context.Context, e *entry) error {
 	raw, err := a.portal.ProjectToken(ctx, access, e.id)
 	if errors.Is(err, portal.ErrLoginRequired) {
 		// The user token was refused: renew it once and try again.
-		a.mu.Lock()
-		a.sess.user.exp = time.Time{}
-		a.mu.Unlock()
+		if err := a.renew(ctx, a.user, false); err != nil {
+			return err
+		}
 		if access, err = a.userAccess(ctx, 10*time.Second); err != nil {
 			return err
 		}
@@ -295,15 +320,18 @@ func (a *Agent) fetchProject(ctx context.Context, e *entry) error {
 	if err != nil {
 		return err
 	}
+	now := a.now()
+	a.persistMu.Lock()
 	a.mu.Lock()
 	current := a.projects[e.id] == e
 	a.mu.Unlock()
 	if !current {
+		a.persistMu.Unlock()
 		return errUntracked // untracked or logged out meanwhile: keep nothing
 	}
-	now := a.now()
 	a.persist(a.vault.saveProject(ctx, e.id, savedProject{Token: d.Raw, VerifiedAt: now}))
-	a.setToken(e, d, now)
+	a.setToken(e, d, now, true)
+	a.persistMu.Unlock()
 	a.announceProjectEnd(e, d, now)
 	a.log.Info("project token renewed", "project", e.id, "token", suffix(d.Raw), "expires", d.ExpiresAt.Format(time.RFC3339))
 	return nil

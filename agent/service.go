@@ -37,7 +37,7 @@ func (a *Agent) Status(ctx context.Context) (ipc.Status, error) {
 	if a.stateErr != "" {
 		st.KeyringNote = joinNote(st.KeyringNote, "tracked projects not saved: "+a.stateErr+"; kept in memory")
 	}
-	u := a.sess.user
+	u := a.user
 	st.User = ipc.UserStatus{
 		LoggedIn:    a.sess.loggedIn && !a.sess.loginRequired,
 		Subject:     a.sess.subject,
@@ -83,7 +83,7 @@ func (a *Agent) UserToken(ctx context.Context, minValid time.Duration) (ipc.Toke
 	if err := a.gate(); err != nil {
 		return ipc.Token{}, err
 	}
-	return a.serve(ctx, a.sess.user, minValid)
+	return a.serve(ctx, a.user, minValid)
 }
 
 // ProjectToken serves a project's token, tracking the project if it was not.
@@ -139,6 +139,11 @@ func (a *Agent) serve(ctx context.Context, e *entry, minValid time.Duration) (ip
 	if t, ok, err := a.ready(e, minValid); ok || err != nil {
 		return t, err
 	}
+	if rerr == nil {
+		// Renewed, and still not enough: the portal's tokens are that short.
+		return ipc.Token{}, ipc.BadRequest(fmt.Sprintf("the portal's fresh token for the %s does not last %s", e.label(), minValid),
+			"ask for less with --min-valid")
+	}
 	return ipc.Token{}, a.tokenError(e, minValid, rerr)
 }
 
@@ -149,7 +154,9 @@ func (a *Agent) ready(e *entry, minValid time.Duration) (ipc.Token, bool, error)
 	if e.raw == "" {
 		return ipc.Token{}, false, nil
 	}
-	if life := e.exp.Sub(e.iat); minValid > life {
+	// A token never has its whole lifetime left: asking for (nearly) all of it
+	// could only be met by renewing on every request.
+	if life := e.exp.Sub(e.iat); minValid > 0 && minValid > life-margin(e) {
 		return ipc.Token{}, false, ipc.BadRequest(
 			fmt.Sprintf("min_valid %s is longer than the portal's token lifetime (%s)", minValid, life.Round(time.Second)),
 			"ask for less, e.g. --min-valid "+(life/2).Round(time.Second).String())

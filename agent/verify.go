@@ -32,7 +32,8 @@ func (v *verifier) verify(ctx context.Context, raw, subject string) (*token.Deco
 	if err != nil {
 		return nil, err
 	}
-	opts := token.VerifyOptions{Issuer: iss, Subject: subject, Now: v.now}
+	// No leeway: a token from the portal must not have expired by our clock.
+	opts := token.VerifyOptions{Issuer: iss, Subject: subject, Now: v.now, Leeway: -1}
 	d, err := token.Verify(raw, keys, opts)
 	if errors.Is(err, token.ErrUnknownKey) {
 		keys, iss, kerr := v.keySet(ctx, true)

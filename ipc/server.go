@@ -122,9 +122,10 @@ func (h *handler) wrap(pattern string, f func(http.ResponseWriter, *http.Request
 				h.writeError(w, Internal("internal error in the agent"))
 			}
 		}()
-		rc := http.NewResponseController(w)
 		if !streaming {
-			_ = rc.SetWriteDeadline(time.Now().Add(h.opts.WriteTimeout))
+			// The write deadline starts when the answer does: a renewal
+			// may keep the handler busy longer than a slow reader may take.
+			w = &deadlineWriter{ResponseWriter: w, timeout: h.opts.WriteTimeout}
 		}
 		if r.ContentLength > MaxBodyBytes {
 			// Answer without reading: the server closes the connection after.
@@ -401,3 +402,34 @@ func Redact(s string) string { return redact(s) }
 func redact(s string) string {
 	return jwtPattern.ReplaceAllStringFunc(s, func(t string) string { return "…" + t[len(t)-6:] })
 }
+
+// deadlineWriter sets the connection's write deadline when the answer starts,
+// so that a client that stops reading is cut off, however long the answer
+// took to make.
+type deadlineWriter struct {
+	http.ResponseWriter
+	timeout time.Duration
+	started bool
+}
+
+func (d *deadlineWriter) start() {
+	if !d.started {
+		d.started = true
+		_ = http.NewResponseController(d.ResponseWriter).SetWriteDeadline(time.Now().Add(d.timeout))
+	}
+}
+
+// WriteHeader starts the deadline and sends the header.
+func (d *deadlineWriter) WriteHeader(code int) {
+	d.start()
+	d.ResponseWriter.WriteHeader(code)
+}
+
+// Write starts the deadline and writes.
+func (d *deadlineWriter) Write(b []byte) (int, error) {
+	d.start()
+	return d.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (d *deadlineWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
