@@ -48,7 +48,7 @@ func TestFailingRenewalWarnsOnceBeforeExpiry(t *testing.T) {
 	w.dp.InjectFault(devportal.Fault{Path: "/apis/", Status: 503})
 
 	var expiring, expired []ipc.Event
-	deadline := time.After(tok.ExpiresAt.Sub(time.Now()) + 3*time.Second)
+	deadline := time.After(time.Until(tok.ExpiresAt) + 3*time.Second)
 wait:
 	for {
 		select {

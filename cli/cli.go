@@ -70,20 +70,10 @@ func register(c *command) { commands[c.name] = c }
 
 // Main runs slices-agent with args (without the program name) and returns the exit status.
 func Main(args []string) int {
-	ctx := context.Background()
-	if name, _ := splitCommand(args); !quick[name] {
-		var stop context.CancelFunc
-		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-		defer stop()
-	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	return run(ctx, args, os.Stdin, os.Stdout, os.Stderr)
 }
-
-// quick are the commands that answer at once and never wait for a person:
-// for them SIGINT and SIGTERM keep their default (the process ends), because
-// catching them starts the runtime's signal thread, which costs about 0.7 ms
-// of a 'slices-agent token' that otherwise takes 2.5 ms (docs/BENCHMARKS.md).
-var quick = map[string]bool{"token": true, "prompt": true, "version": true, "help": true, "cli-manifest": true, "completion": true}
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr, stdin: stdin}

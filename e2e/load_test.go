@@ -225,7 +225,6 @@ func TestLoad(t *testing.T) {
 type sample struct {
 	at                time.Duration
 	rss, threads, fds int
-	requests, tokens  int
 }
 
 // median of f over samples.

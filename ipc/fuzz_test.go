@@ -196,7 +196,7 @@ func (l *pairListener) Addr() net.Addr { return &net.UnixAddr{Name: "pair", Net:
 // dial returns the client end of a new socket pair whose other end the
 // listener accepts.
 func (l *pairListener) dial() (*net.UnixConn, error) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		return nil, err
 	}

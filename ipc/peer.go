@@ -2,7 +2,6 @@ package ipc
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
 )
@@ -57,9 +56,6 @@ func PeerOf(c *net.UnixConn) (Peer, error) {
 	}
 	return p, perr
 }
-
-// errNoPeerCred is returned where the platform has no peer credentials.
-var errNoPeerCred = errors.New("peer credentials are not supported on this platform")
 
 // peerListener closes connections from other users before serving them.
 type peerListener struct {

@@ -2,6 +2,11 @@
 
 package ipc
 
+import "errors"
+
+// errNoPeerCred is returned where the platform has no peer credentials.
+var errNoPeerCred = errors.New("peer credentials are not supported on this platform")
+
 // peerOfFD fails: this platform has no supported peer credentials, so every
 // connection is refused by PeerCheckListener.
 func peerOfFD(fd int) (Peer, error) {
