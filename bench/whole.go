@@ -212,7 +212,7 @@ func (l *lab) wholeRows(a *agentProc, name, plainBin string, cfg config) []row {
 	rows := []row{
 		{what: what, unit: unitDuration, limit: 1, ratioOf: true},
 		{what: what, unit: unitDuration, limit: 1, ratioOf: true},
-		{what: "same, built by a default 'go build' (cgo, symbols)", unit: unitDuration, limit: 1, ratioOf: true,
+		{what: "same, built by a default 'go build' (cgo, symbols)", unit: unitDuration, info: true, ratioOf: true,
 			note: "The plain 'go build' binary links libc dynamically (cgo is on by default for net and os/user); " +
 				"the release rows above use CGO_ENABLED=0 -trimpath -ldflags='-s -w': a static binary skips the dynamic loader."},
 		{what: "floor: a minimal Go HTTP client over the socket", unit: unitDuration, info: true,
