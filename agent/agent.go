@@ -81,7 +81,10 @@ type session struct {
 	subject       string
 	username      string
 	loggedIn      bool
-	loginRequired bool // the portal refused the refresh token
+	loginRequired bool      // the portal refused the refresh token
+	end           time.Time // when the login ends, if the portal says; zero = unknown
+	start         time.Time // when the login was made (auth_time), if the token says
+	endAnnounced  bool      // the coming end was announced
 	// gen changes at every login and logout, so that a renewal that started
 	// before one does not write its result after it.
 	gen uint64
@@ -190,6 +193,7 @@ func (a *Agent) Load(ctx context.Context) {
 	}
 	a.mu.Lock()
 	a.sess.refresh = s.RefreshToken
+	a.sess.end = s.SessionEnd
 	a.sess.loggedIn = true
 	a.mu.Unlock()
 	// One budget for reaching the portal's keys: a portal that hangs at
@@ -220,6 +224,7 @@ func (a *Agent) Load(ctx context.Context) {
 	}
 	a.log.Info("login restored from keyring", "keyring", a.opts.Keyring.Name(), "projects", len(tracked))
 	a.startLoops()
+	a.announceSessionEnd(a.now())
 }
 
 // verifyStored checks a token read back from the keyring. When the portal's
@@ -276,6 +281,9 @@ func (a *Agent) adoptUser(d *token.Decoded, now time.Time, fresh bool) {
 	}
 	if name, ok := d.Claims["preferred_username"].(string); ok {
 		a.sess.username = name
+	}
+	if !d.AuthTime.IsZero() {
+		a.sess.start = d.AuthTime
 	}
 	a.sess.loginRequired = false
 }

@@ -94,7 +94,7 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 		a.persistMu.Unlock()
 		return err
 	}
-	a.persist(a.vault.saveSession(ctx, savedSession{AccessToken: d.Raw, RefreshToken: toks.RefreshToken, VerifiedAt: now}))
+	a.persist(a.vault.saveSession(ctx, savedSession{AccessToken: d.Raw, RefreshToken: toks.RefreshToken, VerifiedAt: now, SessionEnd: toks.SessionEnd}))
 	a.mu.Lock()
 	var previous []string
 	if a.sess.subject != "" && a.sess.subject != d.Subject {
@@ -108,6 +108,7 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 		}
 	}
 	a.sess.refresh = toks.RefreshToken
+	a.sess.end, a.sess.endAnnounced = toks.SessionEnd, false
 	a.sess.gen++
 	a.sess.subject = d.Subject
 	a.sess.loggedIn = true
@@ -133,6 +134,8 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 	name := a.sess.username
 	a.mu.Unlock()
 	a.notify.reset(CauseLoginRequired)
+	a.notify.reset(CauseSessionEnds)
+	a.announceSessionEnd(now)
 	a.log.Info("logged in", "subject", d.Subject, "token", suffix(d.Raw))
 	a.publish(ipc.EventLogin, "", d.ExpiresAt, "logged in as "+name)
 	return nil

@@ -14,6 +14,7 @@ const (
 	CauseRenewalFailing = "renewal_failing" // renewals fail while the token is still valid
 	CauseProjectEnds    = "project_ends"    // the project's proj_exp is within projectEndsWithin
 	CauseLoginRequired  = "login_required"  // the portal refused the stored login
+	CauseSessionEnds    = "session_ends"    // the login itself ends soon: a new one is needed
 )
 
 // projectEndsWithin is how early a project's end is announced.

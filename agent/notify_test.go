@@ -155,3 +155,52 @@ func TestNotificationsOff(t *testing.T) {
 		t.Error("a disabled notifier looked for notify-send")
 	}
 }
+
+func TestSessionEndIsAnnouncedOnceBeforeItEnds(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, devportal.Options{UserTTL: 3 * time.Second, SessionTTL: 9 * time.Second})
+	a := w.agent()
+	calls := standIn(t, a)
+	events := a.Subscribe(testCtx(t))
+	login(t, a)
+	st, _ := a.Status(testCtx(t))
+	if st.User.SessionEndsAt == nil {
+		t.Fatal("status has no session_ends_at")
+	}
+	end := *st.User.SessionEndsAt
+
+	var warnings []ipc.Event
+	required := false
+	timeout := time.After(time.Until(end) + 4*time.Second)
+loop:
+	for {
+		select {
+		case ev := <-events:
+			switch {
+			case ev.Type == ipc.EventExpiring && ev.Cause == CauseSessionEnds:
+				warnings = append(warnings, ev)
+			case ev.Type == ipc.EventLoginRequired:
+				required = true
+				break loop
+			}
+		case <-timeout:
+			break loop
+		}
+	}
+	if len(warnings) != 1 || !warnings[0].Time.Before(end) {
+		t.Fatalf("session_ends warnings: %+v, want one before %v", warnings, end)
+	}
+	if !required {
+		t.Error("no login_required once the session ended")
+	}
+	time.Sleep(200 * time.Millisecond)
+	var ends int
+	for _, c := range calls() {
+		if strings.Contains(c, "login_ending") {
+			ends++
+		}
+	}
+	if ends != 1 {
+		t.Errorf("notify-send calls %q: want one 'login ending'", calls())
+	}
+}

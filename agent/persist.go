@@ -24,6 +24,7 @@ type savedSession struct {
 	AccessToken  string    `json:"access_token"`
 	RefreshToken string    `json:"refresh_token"`
 	VerifiedAt   time.Time `json:"verified_at"`
+	SessionEnd   time.Time `json:"session_end,omitzero"`
 }
 
 type savedProject struct {

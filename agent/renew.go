@@ -195,7 +195,7 @@ func (a *Agent) renew(ctx context.Context, e *entry, onDemand bool) error {
 // token is written to the keyring before anything else uses it.
 func (a *Agent) fetchUser(ctx context.Context) error {
 	a.mu.Lock()
-	rt, oldAccess, subject, gen := a.sess.refresh, a.user.raw, a.sess.subject, a.sess.gen
+	rt, oldAccess, subject, gen, end := a.sess.refresh, a.user.raw, a.sess.subject, a.sess.gen, a.sess.end
 	a.mu.Unlock()
 	if rt == "" {
 		a.requireLogin("no refresh token")
@@ -217,12 +217,15 @@ func (a *Agent) fetchUser(ctx context.Context) error {
 	if toks.RefreshToken == "" {
 		toks.RefreshToken = rt
 	}
+	if !toks.SessionEnd.IsZero() {
+		end = toks.SessionEnd
+	}
 	if toks.RefreshToken != rt {
 		// The old refresh token is spent: keep the new one before anything can fail.
 		if !a.persistIfSession(gen, func() error {
-			err := a.vault.saveSession(ctx, savedSession{AccessToken: oldAccess, RefreshToken: toks.RefreshToken})
+			err := a.vault.saveSession(ctx, savedSession{AccessToken: oldAccess, RefreshToken: toks.RefreshToken, SessionEnd: end})
 			a.mu.Lock()
-			a.sess.refresh = toks.RefreshToken
+			a.sess.refresh, a.sess.end = toks.RefreshToken, end
 			a.mu.Unlock()
 			return err
 		}) {
@@ -238,14 +241,41 @@ func (a *Agent) fetchUser(ctx context.Context) error {
 	}
 	now := a.now()
 	if !a.persistIfSession(gen, func() error {
-		err := a.vault.saveSession(ctx, savedSession{AccessToken: d.Raw, RefreshToken: toks.RefreshToken, VerifiedAt: now})
+		err := a.vault.saveSession(ctx, savedSession{AccessToken: d.Raw, RefreshToken: toks.RefreshToken, VerifiedAt: now, SessionEnd: end})
 		a.adoptUser(d, now, true)
+		a.mu.Lock()
+		a.sess.end = end
+		a.mu.Unlock()
 		return err
 	}) {
 		return errSessionChanged
 	}
+	a.announceSessionEnd(now)
 	a.log.Info("user token renewed", "token", suffix(d.Raw), "expires", d.ExpiresAt.Format(time.RFC3339))
 	return nil
+}
+
+// announceSessionEnd warns, once per login, when the login itself ends soon:
+// within a day, or within a third of its length for short ones.
+func (a *Agent) announceSessionEnd(now time.Time) {
+	a.mu.Lock()
+	end, start, done := a.sess.end, a.sess.start, a.sess.endAnnounced
+	warnBefore := 24 * time.Hour
+	if !start.IsZero() && end.After(start) {
+		warnBefore = min(warnBefore, end.Sub(start)/3)
+	}
+	due := !end.IsZero() && !done && end.Sub(now) <= warnBefore
+	if due {
+		a.sess.endAnnounced = true
+	}
+	a.mu.Unlock()
+	if !due {
+		return
+	}
+	msg := fmt.Sprintf("your Slices login ends %s (%s): run 'slices-agent login' before then to keep tokens coming",
+		token.Relative(end, now), end.Local().Format("2006-01-02 15:04"))
+	a.publishCause(ipc.EventExpiring, "", end, msg, CauseSessionEnds)
+	a.notify.once(CauseSessionEnds, "Slices login ending", msg)
 }
 
 // errSessionChanged ends a renewal that a login or logout overtook.

@@ -50,6 +50,10 @@ func (a *Agent) Status(ctx context.Context) (ipc.Status, error) {
 		exp := u.exp
 		st.User.ExpiresAt = &exp
 	}
+	if !a.sess.end.IsZero() {
+		end := a.sess.end
+		st.User.SessionEndsAt = &end
+	}
 	for _, e := range a.projects {
 		ps := ipc.ProjectStatus{ID: e.id, Name: e.name, Role: e.role, State: a.stateLocked(e, now), LastError: errString(e.lastErr)}
 		if e.raw != "" {

@@ -83,6 +83,8 @@ type tokenResponse struct {
 	RefreshToken string `json:"refresh_token"`
 	Scope        string `json:"scope"`
 	IDToken      string `json:"id_token,omitempty"`
+	// RefreshExpiresIn is the seconds left of the login (SessionTTL), Keycloak's name.
+	RefreshExpiresIn int64 `json:"refresh_expires_in,omitempty"`
 }
 
 // family is one login: every refresh token rotated from the same device grant.
@@ -233,6 +235,9 @@ func (s *Server) refreshGrant(w http.ResponseWriter, r *http.Request, client str
 	case e.fam.clientID != client:
 		writeOAuthError(w, http.StatusBadRequest, "invalid_grant", "refresh token was issued to another client")
 		return
+	case s.opts.SessionTTL > 0 && !s.now().Before(e.fam.authTime.Add(s.opts.SessionTTL)):
+		writeOAuthError(w, http.StatusBadRequest, "invalid_grant", "the session has ended; log in again")
+		return
 	}
 	resp, err := s.issueLocked(e.fam, false)
 	if err != nil {
@@ -260,6 +265,9 @@ func (s *Server) issueLocked(fam *family, withID bool) (tokenResponse, error) {
 	resp := tokenResponse{
 		AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(s.opts.UserTTL / time.Second),
 		RefreshToken: randomToken(), Scope: userScope,
+	}
+	if s.opts.SessionTTL > 0 {
+		resp.RefreshExpiresIn = max(0, int64(fam.authTime.Add(s.opts.SessionTTL).Sub(now)/time.Second))
 	}
 	if withID {
 		ic := idClaims{

@@ -53,6 +53,10 @@ type Options struct {
 	TokenTTL time.Duration
 	// UserTTL is the user (access) token lifetime; default 1h.
 	UserTTL time.Duration
+	// SessionTTL, when set, ends every login that long after it was made: its
+	// refresh tokens then answer invalid_grant, and token answers carry
+	// refresh_expires_in (as Keycloak does). 0 = logins never end.
+	SessionTTL time.Duration
 	// AutoApprove makes device codes approve themselves on their first poll.
 	AutoApprove bool
 	// Projects is 0 for the demo set, or N>0 for N generated projects.

@@ -35,6 +35,9 @@ type UserStatus struct {
 	Name        string     `json:"name,omitempty"`
 	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
 	Refreshable bool       `json:"refreshable"`
+	// SessionEndsAt is when the login itself ends and a new one is needed,
+	// when the portal says so.
+	SessionEndsAt *time.Time `json:"session_ends_at,omitempty"`
 	// State is one of the TokenState values, or "login_required".
 	State     string `json:"state"`
 	LastError string `json:"last_error,omitempty"`
@@ -137,7 +140,7 @@ type Event struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	Message   string     `json:"message,omitempty"`
 	// Cause says why, for expiring and login_required events: renewal_failing,
-	// project_ends or login_required.
+	// project_ends, session_ends or login_required.
 	Cause string `json:"cause,omitempty"`
 }
 

@@ -88,7 +88,11 @@ func tokens(tok *oauth2.Token) (*Tokens, error) {
 		return nil, &Error{Op: "token", Kind: ErrBadResponse, Err: errors.New("no access_token in answer")}
 	}
 	scope, _ := tok.Extra("scope").(string)
-	return &Tokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.Expiry, Scope: scope}, nil
+	t := &Tokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.Expiry, Scope: scope}
+	if secs, ok := tok.Extra("refresh_expires_in").(float64); ok && secs > 0 {
+		t.SessionEnd = time.Now().Add(time.Duration(secs * float64(time.Second)))
+	}
+	return t, nil
 }
 
 // oauthError classifies an error from x/oauth2.

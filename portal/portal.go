@@ -94,6 +94,9 @@ type Tokens struct {
 	RefreshToken string
 	Expiry       time.Time
 	Scope        string
+	// SessionEnd is when the login itself ends (refresh_expires_in, where the
+	// issuer says); zero when it does not say.
+	SessionEnd time.Time
 }
 
 // Project is one entry of the portal's projects list.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -237,5 +238,29 @@ func TestDeviceLoginApprovedLater(t *testing.T) {
 	}
 	if n := srv.Stats().Requests["token_device"]; n < 2 {
 		t.Errorf("token endpoint polled %d times, want pending answers before approval", n)
+	}
+}
+
+func TestSessionEnd(t *testing.T) {
+	var mu sync.Mutex
+	offset := time.Duration(0)
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return time.Now().Add(offset) }
+	_, c := newPortal(t, devportal.Options{AutoApprove: true, SessionTTL: time.Hour, Now: now})
+	toks := login(t, c)
+	if left := time.Until(toks.SessionEnd); left < 59*time.Minute || left > time.Hour {
+		t.Fatalf("session end in %v, want about 1h (refresh_expires_in)", left)
+	}
+	next, err := c.Refresh(ctx(t), toks.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := next.SessionEnd.Sub(toks.SessionEnd); d < -2*time.Second || d > 2*time.Second {
+		t.Errorf("a refresh moved the session end by %v: it is fixed at login", d)
+	}
+	mu.Lock()
+	offset = time.Hour
+	mu.Unlock()
+	if _, err := c.Refresh(ctx(t), next.RefreshToken); !errors.Is(err, portal.ErrLoginRequired) {
+		t.Errorf("refresh after the session ended: %v, want login required", err)
 	}
 }

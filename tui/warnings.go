@@ -17,11 +17,16 @@ const (
 	causeRenewalFailing = "renewal_failing"
 	causeProjectEnds    = "project_ends"
 	causeLoginRequired  = "login_required"
+	causeSessionEnds    = "session_ends"
 )
 
 // projectEndsWithin is how close a project's end must be to be warned about,
 // as the agent does.
 const projectEndsWithin = 7 * 24 * time.Hour
+
+// sessionEndsWithin is how close the login's end must be to be warned about
+// without an event from the agent (which may warn earlier for short logins).
+const sessionEndsWithin = 24 * time.Hour
 
 // warnKind is what will lapse; kinds are ordered from the most urgent.
 type warnKind int
@@ -30,6 +35,7 @@ const (
 	warnLoginRequired  warnKind = iota // nothing renews until the user logs in
 	warnExpired                        // a token lapsed while renewals failed
 	warnRenewalFailing                 // renewals fail, the token still works until at
+	warnSessionEnds                    // the login itself ends at: a new one is needed
 	warnProjectEnds                    // the project ends at
 )
 
@@ -71,6 +77,9 @@ func (m *Model) noteEvent(ev ipc.Event) {
 		case causeLoginRequired:
 			ev.Project = ""
 			add(warnLoginRequired, nil)
+		case causeSessionEnds:
+			ev.Project = ""
+			add(warnSessionEnds, ev.ExpiresAt)
 		default: // renewal_failing, or an agent that gives no cause
 			add(warnRenewalFailing, ev.ExpiresAt)
 		}
@@ -83,7 +92,7 @@ func (m *Model) noteEvent(ev ipc.Event) {
 	case ipc.EventRenewed, ipc.EventUntracked:
 		drop(ev.Project, warnRenewalFailing, warnExpired)
 	case ipc.EventLogin:
-		drop("", warnLoginRequired, warnRenewalFailing, warnExpired)
+		drop("", warnLoginRequired, warnRenewalFailing, warnExpired, warnSessionEnds)
 	case ipc.EventLogout:
 		clear(m.warns)
 	}
@@ -110,6 +119,9 @@ func (m Model) warnings() []warning {
 	u := m.status.User
 	if u.State == ipc.StateLoginRequired {
 		put(warning{kind: warnLoginRequired, detail: u.LastError})
+	}
+	if u.LoggedIn && u.SessionEndsAt != nil && u.SessionEndsAt.Sub(m.now) <= sessionEndsWithin {
+		put(warning{kind: warnSessionEnds, at: *u.SessionEndsAt})
 	}
 	if u.LoggedIn && u.ExpiresAt != nil {
 		switch {
@@ -182,6 +194,11 @@ func (m Model) warningText(w warning) (text, clock string) {
 			return s + ", lapsed " + token.When(w.at, m.now), ""
 		}
 		return s + ", lapses in " + token.HumanDuration(w.at.Sub(m.now)), "(" + w.at.Local().Format("15:04:05") + ")"
+	case warnSessionEnds:
+		if !w.at.After(m.now) {
+			return "your login has ended: log in again (press l)", ""
+		}
+		return "your login ends in " + token.HumanDuration(w.at.Sub(m.now)) + ": log in again before then (press l)", "(" + w.at.Local().Format("2006-01-02 15:04") + ")"
 	}
 	name := m.projectName(w.project)
 	if !w.at.After(m.now) {

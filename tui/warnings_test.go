@@ -131,3 +131,16 @@ func TestBannerFitsNarrowTerminals(t *testing.T) {
 		t.Errorf("frame of %d lines with the banner:\n%s", len(lines), m.View())
 	}
 }
+
+func TestSessionEndingWarning(t *testing.T) {
+	m, _ := newTestModel(t, newFakeAgent(6), 100, 24)
+	end := t0.Add(20 * time.Minute)
+	m = event(m, ipc.Event{Type: ipc.EventExpiring, Cause: causeSessionEnds, ExpiresAt: &end, Message: "your Slices login ends in 20m"})
+	if b := bannerLine(m); !strings.Contains(b, "your login ends in 20m") || !strings.Contains(b, "press l") {
+		t.Errorf("banner after a session_ends event: %q", b)
+	}
+	m = event(m, ipc.Event{Type: ipc.EventLogin})
+	if b := bannerLine(m); b != "" {
+		t.Errorf("a new login left the banner %q", b)
+	}
+}
