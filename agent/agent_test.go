@@ -113,6 +113,18 @@ func login(t testing.TB, a *Agent) {
 	}
 }
 
+// holding starts an agent, logs in and fetches the first project's token.
+func (w *world) holding() (*Agent, ipc.Project) {
+	w.t.Helper()
+	a := w.agent()
+	login(w.t, a)
+	p := firstProject(w.t, a)
+	if _, err := a.ProjectToken(testCtx(w.t), p.ID, 0); err != nil {
+		w.t.Fatal(err)
+	}
+	return a, p
+}
+
 func firstProject(t testing.TB, a *Agent) ipc.Project {
 	t.Helper()
 	ps, err := a.Projects(testCtx(t))
@@ -233,12 +245,7 @@ func TestPortalDownThenBack(t *testing.T) {
 		t.Skip("runs for several seconds")
 	}
 	w := newWorld(t, devportal.Options{TokenTTL: 2 * time.Second})
-	a := w.agent()
-	login(t, a)
-	p := firstProject(t, a)
-	if _, err := a.ProjectToken(testCtx(t), p.ID, 0); err != nil {
-		t.Fatal(err)
-	}
+	a, p := w.holding()
 	w.dp.InjectFault(devportal.Fault{Path: "/apis/", Status: 503})
 	time.Sleep(2500 * time.Millisecond) // the old token has expired meanwhile
 
@@ -404,12 +411,7 @@ func TestBadRequests(t *testing.T) {
 func TestOneRenewalInFlight(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, devportal.Options{})
-	a := w.agent()
-	login(t, a)
-	p := firstProject(t, a)
-	if _, err := a.ProjectToken(testCtx(t), p.ID, 0); err != nil {
-		t.Fatal(err)
-	}
+	a, p := w.holding()
 	w.dp.ResetStats()
 	w.dp.InjectFault(devportal.Fault{Path: "/apis/", Latency: 300 * time.Millisecond, Count: 1})
 	var wg sync.WaitGroup
@@ -458,12 +460,7 @@ func TestLockRefusesTokens(t *testing.T) {
 func TestLogoutForgetsEverything(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, devportal.Options{})
-	a := w.agent()
-	login(t, a)
-	p := firstProject(t, a)
-	if _, err := a.ProjectToken(testCtx(t), p.ID, 0); err != nil {
-		t.Fatal(err)
-	}
+	a, p := w.holding()
 	if err := a.Logout(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -548,12 +545,7 @@ func tamper(tok string) string {
 func TestLogoutDuringRenewalKeepsNothing(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, devportal.Options{})
-	a := w.agent()
-	login(t, a)
-	p := firstProject(t, a)
-	if _, err := a.ProjectToken(testCtx(t), p.ID, 0); err != nil {
-		t.Fatal(err)
-	}
+	a, p := w.holding()
 	w.dp.InjectFault(devportal.Fault{Path: "/oauth/token", Latency: 400 * time.Millisecond, Count: 1})
 	w.dp.InjectFault(devportal.Fault{Path: "/apis/", Latency: 400 * time.Millisecond, Count: 1})
 	done := make(chan error, 2)

@@ -20,12 +20,7 @@ import (
 func TestPortalClockBehindDoesNotHammer(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, devportal.Options{Now: func() time.Time { return time.Now().Add(-50 * time.Minute) }})
-	a := w.agent()
-	login(t, a)
-	p := firstProject(t, a)
-	if _, err := a.ProjectToken(testCtx(t), p.ID, 0); err != nil {
-		t.Fatal(err)
-	}
+	w.holding()
 	w.dp.ResetStats()
 	time.Sleep(1500 * time.Millisecond)
 	st := w.dp.Stats()
@@ -38,12 +33,7 @@ func TestPortalClockBehindDoesNotHammer(t *testing.T) {
 func TestMinValidOfTheWholeLifetime(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, devportal.Options{})
-	a := w.agent()
-	login(t, a)
-	p := firstProject(t, a)
-	if _, err := a.ProjectToken(testCtx(t), p.ID, 0); err != nil {
-		t.Fatal(err)
-	}
+	a, p := w.holding()
 	w.dp.ResetStats()
 	for range 5 {
 		if _, err := a.ProjectToken(testCtx(t), p.ID, time.Hour); code(err) != ipc.CodeBadRequest {
@@ -120,12 +110,7 @@ func TestLogoutDuringKeyringWrite(t *testing.T) {
 func TestLoadWithHangingPortal(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, devportal.Options{})
-	a := w.agent()
-	login(t, a)
-	p := firstProject(t, a)
-	if _, err := a.ProjectToken(testCtx(t), p.ID, 0); err != nil {
-		t.Fatal(err)
-	}
+	a, p := w.holding()
 	a.Close()
 	w.dp.InjectFault(devportal.Fault{Latency: time.Minute})
 	defer w.dp.ClearFaults()

@@ -35,12 +35,7 @@ func clockWorld(t *testing.T) (*world, *clock, *Agent, string) {
 	clk := &clock{}
 	w := newWorld(t, devportal.Options{Now: clk.Now})
 	w.now, w.wake = clk.Now, 50*time.Millisecond
-	a := w.agent()
-	login(t, a)
-	p := firstProject(t, a)
-	if _, err := a.ProjectToken(testCtx(t), p.ID, 0); err != nil {
-		t.Fatal(err)
-	}
+	a, p := w.holding()
 	return w, clk, a, p.ID
 }
 
