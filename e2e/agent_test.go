@@ -158,8 +158,10 @@ func TestNeverExpiredUnderRenewal(t *testing.T) {
 	}
 	elapsed := time.Since(start)
 	issued := p.stats().ProjectTokens[id]
-	// One renewal per three quarters of a lifetime, give or take the jitter.
-	want := float64(elapsed) / float64(ttl*3/4)
+	// A token lives ttl-0.5 s on average from when it is fetched (exp is in whole
+	// seconds) and is renewed after 0.725 of that (a quarter left, minus up to
+	// 5 % jitter).
+	want := float64(elapsed) / (0.725 * float64(ttl-time.Second/2))
 	if float64(issued) < want-2 || float64(issued) > want+2 {
 		t.Errorf("portal issued %d tokens in %v at a %v lifetime, want about %.1f", issued, elapsed.Round(time.Second), ttl, want)
 	}
