@@ -205,6 +205,11 @@ func (a *Agent) Load(ctx context.Context) {
 			a.adoptUser(d, at, false)
 		} else {
 			a.log.Info("stored user token not usable, will renew", "err", err)
+			if d, derr := token.Decode(s.AccessToken); derr == nil {
+				a.mu.Lock()
+				a.sess.subject = d.Subject // whose login this is, for a login by someone else
+				a.mu.Unlock()
+			}
 		}
 	}
 	tracked, err := a.vault.loadTracked(a.opts.PortalURL)

@@ -404,9 +404,18 @@ func TestBadRequests(t *testing.T) {
 	if _, err := a.ProjectToken(testCtx(t), p.ID, 2*time.Minute); code(err) != ipc.CodeBadRequest {
 		t.Errorf("min_valid beyond the lifetime: %v", err)
 	}
-	tok, err := a.ProjectToken(testCtx(t), p.ID, 50*time.Second)
-	if err != nil || time.Until(tok.ExpiresAt) < 50*time.Second {
-		t.Errorf("min_valid 50s of 60s: %v, %v left", err, time.Until(tok.ExpiresAt))
+	if _, err := a.ProjectToken(testCtx(t), p.ID, 50*time.Second); code(err) != ipc.CodeBadRequest {
+		t.Errorf("min_valid 50s of a 60s lifetime (over three quarters): %v, want bad_request", err)
+	}
+	w.dp.ResetStats()
+	for range 3 {
+		tok, err := a.ProjectToken(testCtx(t), p.ID, 40*time.Second)
+		if err != nil || time.Until(tok.ExpiresAt) < 40*time.Second {
+			t.Fatalf("min_valid 40s of 60s: %v, %v left", err, time.Until(tok.ExpiresAt))
+		}
+	}
+	if n := w.dp.Stats().ProjectTokens[p.ID]; n > 1 {
+		t.Errorf("three requests with min_valid 40s made %d portal calls, want at most one", n)
 	}
 }
 

@@ -116,6 +116,7 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 	u := a.user
 	u.failures, u.lastErr, u.retryAt = 0, nil, time.Time{}
 	a.mu.Unlock()
+	a.adoptUser(d, now, true) // before persistMu is let go: a logout after it clears it
 	for _, id := range previous {
 		a.persist(a.vault.deleteProject(ctx, id))
 	}
@@ -123,7 +124,6 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 	if previous != nil {
 		a.saveTracked()
 	}
-	a.adoptUser(d, now, true)
 	a.startLoops()
 	a.mu.Lock()
 	kick(u)

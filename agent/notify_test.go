@@ -204,3 +204,43 @@ loop:
 		t.Errorf("notify-send calls %q: want one 'login ending'", calls())
 	}
 }
+
+// An idle timeout that slides along with each refresh (Keycloak's SSO idle) is
+// not an end to warn about; the hard end of the login, once the sliding end
+// reaches it, is — once.
+func TestSlidingSessionEndWarnsOnlyForTheHardEnd(t *testing.T) {
+	t.Parallel()
+	count := func(sessionTTL time.Duration, watch time.Duration) (warnings int, loggedIn bool) {
+		w := newWorld(t, devportal.Options{UserTTL: 2 * time.Second, SessionIdle: 6 * time.Second, SessionTTL: sessionTTL})
+		a := w.agent()
+		events := a.Subscribe(testCtx(t))
+		login(t, a)
+		timeout := time.After(watch)
+		for {
+			select {
+			case ev := <-events:
+				if ev.Type == ipc.EventExpiring && ev.Cause == CauseSessionEnds {
+					warnings++
+				}
+			case <-timeout:
+				st, _ := a.Status(testCtx(t))
+				return warnings, st.User.LoggedIn
+			}
+		}
+	}
+	var slidingWarnings, hardWarnings int
+	var slidingLoggedIn bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		hardWarnings, _ = count(9*time.Second, 8*time.Second)
+	}()
+	slidingWarnings, slidingLoggedIn = count(time.Hour, 8*time.Second)
+	<-done
+	if slidingWarnings != 0 || !slidingLoggedIn {
+		t.Errorf("a sliding 6 s idle end, refreshed every second: %d warnings, logged in %v; want none, still logged in", slidingWarnings, slidingLoggedIn)
+	}
+	if hardWarnings != 1 {
+		t.Errorf("a 9 s login with a 6 s idle end: %d warnings before its end, want 1", hardWarnings)
+	}
+}

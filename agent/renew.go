@@ -147,35 +147,41 @@ func (a *Agent) renew(ctx context.Context, e *entry, onDemand bool) error {
 	}
 	cancel()
 
+	// Overtaken by a login, logout or untrack: not a failure of this token.
+	overtaken := errors.Is(err, errSessionChanged) || errors.Is(err, errUntracked)
 	a.mu.Lock()
 	e.inflight = nil
 	e.lastErr = err
 	now := a.now()
 	var expired, expiring bool
-	if err == nil {
-		e.failures = 0
-		e.retryAt = time.Time{}
-		e.expiringSent = false
-	} else {
+	switch {
+	case err == nil:
+		e.failures, e.retryAt, e.expiringSent = 0, time.Time{}, false
+	case overtaken:
+		e.lastErr = nil
+	default:
 		e.failures++
 		e.retryAt = now.Add(backoff(e.failures))
 		switch {
-		case e.raw == "" || errors.Is(err, errLoginRequired) || errors.Is(err, errSessionChanged) || errors.Is(err, errUntracked):
+		case e.raw == "" || errors.Is(err, errLoginRequired):
 		case !e.exp.After(now):
 			expired, e.expiredSent = !e.expiredSent, true
 		default:
 			expiring, e.expiringSent = !e.expiringSent, true
 		}
 	}
-	exp, id, label := e.exp, e.id, e.label()
+	exp, id, label, failures := e.exp, e.id, e.label(), e.failures
 	a.mu.Unlock()
 	close(ch)
 
 	key := CauseRenewalFailing + "/" + id
 	switch {
+	case overtaken:
+		return err
 	case err == nil:
 		a.publish(ipc.EventRenewed, id, exp, "")
 		a.notify.reset(key)
+		return nil
 	case expired:
 		a.publish(ipc.EventExpired, id, exp, err.Error())
 	case expiring:
@@ -185,9 +191,7 @@ func (a *Agent) renew(ctx context.Context, e *entry, onDemand bool) error {
 	case !errors.Is(err, errLoginRequired):
 		a.publish(ipc.EventError, id, exp, err.Error())
 	}
-	if err != nil {
-		a.log.Warn("renewal failed", "what", e.label(), "attempt", e.failures, "err", err)
-	}
+	a.log.Warn("renewal failed", "what", label, "attempt", failures, "err", err)
 	return err
 }
 
@@ -195,7 +199,7 @@ func (a *Agent) renew(ctx context.Context, e *entry, onDemand bool) error {
 // token is written to the keyring before anything else uses it.
 func (a *Agent) fetchUser(ctx context.Context) error {
 	a.mu.Lock()
-	rt, oldAccess, subject, gen, end := a.sess.refresh, a.user.raw, a.sess.subject, a.sess.gen, a.sess.end
+	rt, oldAccess, oldVerified, subject, gen, end := a.sess.refresh, a.user.raw, a.user.verifiedAt, a.sess.subject, a.sess.gen, a.sess.end
 	a.mu.Unlock()
 	if rt == "" {
 		a.requireLogin("no refresh token")
@@ -217,13 +221,17 @@ func (a *Agent) fetchUser(ctx context.Context) error {
 	if toks.RefreshToken == "" {
 		toks.RefreshToken = rt
 	}
+	// An end that a refresh moved later is an idle timeout sliding along,
+	// not an end to warn about: only an end that stays put is announced.
+	slid := false
 	if !toks.SessionEnd.IsZero() {
+		slid = !end.IsZero() && toks.SessionEnd.Sub(end) > time.Second
 		end = toks.SessionEnd
 	}
 	if toks.RefreshToken != rt {
 		// The old refresh token is spent: keep the new one before anything can fail.
 		if !a.persistIfSession(gen, func() error {
-			err := a.vault.saveSession(ctx, savedSession{AccessToken: oldAccess, RefreshToken: toks.RefreshToken, SessionEnd: end})
+			err := a.vault.saveSession(ctx, savedSession{AccessToken: oldAccess, RefreshToken: toks.RefreshToken, VerifiedAt: oldVerified, SessionEnd: end})
 			a.mu.Lock()
 			a.sess.refresh, a.sess.end = toks.RefreshToken, end
 			a.mu.Unlock()
@@ -245,12 +253,17 @@ func (a *Agent) fetchUser(ctx context.Context) error {
 		a.adoptUser(d, now, true)
 		a.mu.Lock()
 		a.sess.end = end
+		if slid {
+			a.sess.endAnnounced = false
+		}
 		a.mu.Unlock()
 		return err
 	}) {
 		return errSessionChanged
 	}
-	a.announceSessionEnd(now)
+	if !slid {
+		a.announceSessionEnd(now)
+	}
 	a.log.Info("user token renewed", "token", suffix(d.Raw), "expires", d.ExpiresAt.Format(time.RFC3339))
 	return nil
 }
@@ -264,7 +277,7 @@ func (a *Agent) announceSessionEnd(now time.Time) {
 	if !start.IsZero() && end.After(start) {
 		warnBefore = min(warnBefore, end.Sub(start)/3)
 	}
-	due := !end.IsZero() && !done && end.Sub(now) <= warnBefore
+	due := end.After(now) && !done && end.Sub(now) <= warnBefore
 	if due {
 		a.sess.endAnnounced = true
 	}

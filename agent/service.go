@@ -158,12 +158,19 @@ func (a *Agent) ready(e *entry, minValid time.Duration) (ipc.Token, bool, error)
 	if e.raw == "" {
 		return ipc.Token{}, false, nil
 	}
-	// A token never has its whole lifetime left: asking for (nearly) all of it
-	// could only be met by renewing on every request.
-	if life := e.exp.Sub(e.iat); minValid > 0 && minValid > life-margin(e) {
+	// Tokens are renewed when a quarter of their lifetime is left, so asking
+	// for more than three quarters could only be met by renewing on (almost)
+	// every request: refused, like asking for more than a token ever lives.
+	life := e.exp.Sub(e.iat)
+	switch {
+	case minValid > life:
 		return ipc.Token{}, false, ipc.BadRequest(
 			fmt.Sprintf("min_valid %s is longer than the portal's token lifetime (%s)", minValid, life.Round(time.Second)),
 			"ask for less, e.g. --min-valid "+(life/2).Round(time.Second).String())
+	case minValid > life*3/4:
+		return ipc.Token{}, false, ipc.BadRequest(
+			fmt.Sprintf("min_valid %s is more than three quarters of the portal's token lifetime (%s)", minValid, life.Round(time.Second)),
+			"ask for at most "+(life*3/4).Round(time.Second).String()+": tokens are renewed when a quarter is left")
 	}
 	now := a.now()
 	if !e.valid(now, max(minValid, margin(e))) {

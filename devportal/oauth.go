@@ -91,6 +91,7 @@ type tokenResponse struct {
 type family struct {
 	clientID string
 	authTime time.Time
+	lastUsed time.Time // the last grant or refresh, for SessionIdle
 	revoked  bool
 	access   []string // hashes of the access tokens issued to it
 }
@@ -235,7 +236,8 @@ func (s *Server) refreshGrant(w http.ResponseWriter, r *http.Request, client str
 	case e.fam.clientID != client:
 		writeOAuthError(w, http.StatusBadRequest, "invalid_grant", "refresh token was issued to another client")
 		return
-	case s.opts.SessionTTL > 0 && !s.now().Before(e.fam.authTime.Add(s.opts.SessionTTL)):
+	case s.sessionEnd(e.fam).IsZero():
+	case !s.now().Before(s.sessionEnd(e.fam)):
 		writeOAuthError(w, http.StatusBadRequest, "invalid_grant", "the session has ended; log in again")
 		return
 	}
@@ -266,8 +268,9 @@ func (s *Server) issueLocked(fam *family, withID bool) (tokenResponse, error) {
 		AccessToken: at, TokenType: "Bearer", ExpiresIn: int64(s.opts.UserTTL / time.Second),
 		RefreshToken: randomToken(), Scope: userScope,
 	}
-	if s.opts.SessionTTL > 0 {
-		resp.RefreshExpiresIn = max(0, int64(fam.authTime.Add(s.opts.SessionTTL).Sub(now)/time.Second))
+	fam.lastUsed = now
+	if end := s.sessionEnd(fam); !end.IsZero() {
+		resp.RefreshExpiresIn = max(0, int64(end.Sub(now)/time.Second))
 	}
 	if withID {
 		ic := idClaims{
@@ -281,6 +284,25 @@ func (s *Server) issueLocked(fam *family, withID bool) (tokenResponse, error) {
 	fam.access = append(fam.access, tokenHash(at))
 	s.refresh[resp.RefreshToken] = &refreshEntry{fam: fam}
 	return resp, nil
+}
+
+// sessionEnd is when a login ends: SessionTTL after it was made, or
+// SessionIdle after its last use, whichever is first; zero when neither is set.
+func (s *Server) sessionEnd(fam *family) time.Time {
+	var end time.Time
+	if s.opts.SessionTTL > 0 {
+		end = fam.authTime.Add(s.opts.SessionTTL)
+	}
+	if s.opts.SessionIdle > 0 {
+		last := fam.lastUsed
+		if last.IsZero() {
+			last = fam.authTime
+		}
+		if idle := last.Add(s.opts.SessionIdle); end.IsZero() || idle.Before(end) {
+			end = idle
+		}
+	}
+	return end
 }
 
 func writeToken(w http.ResponseWriter, resp tokenResponse) {

@@ -23,6 +23,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.TokenTTL, "token-ttl", time.Hour, "project token lifetime")
 	fs.DurationVar(&o.UserTTL, "user-ttl", time.Hour, "user (access) token lifetime")
 	fs.DurationVar(&o.SessionTTL, "session-ttl", 0, "end every login this long after it was made (0 = never)")
+	fs.DurationVar(&o.SessionIdle, "session-idle", 0, "also end a login this long after its last refresh (0 = never)")
 	fs.BoolVar(&o.AutoApprove, "auto-approve", false, "device codes approve themselves on their first poll")
 	fs.IntVar(&o.Projects, "projects", 0, "0 = the demo projects; N = N generated projects")
 	fs.StringVar(&o.Issuer, "issuer", DefaultIssuer, "iss of the tokens and discovery's issuer")

@@ -57,6 +57,10 @@ type Options struct {
 	// refresh tokens then answer invalid_grant, and token answers carry
 	// refresh_expires_in (as Keycloak does). 0 = logins never end.
 	SessionTTL time.Duration
+	// SessionIdle, when set, also ends a login that long after its last
+	// refresh, and refresh_expires_in slides along with it (Keycloak's SSO
+	// idle timeout). 0 = no idle timeout.
+	SessionIdle time.Duration
 	// AutoApprove makes device codes approve themselves on their first poll.
 	AutoApprove bool
 	// Projects is 0 for the demo set, or N>0 for N generated projects.
