@@ -211,7 +211,7 @@ loop:
 func TestSlidingSessionEndWarnsOnlyForTheHardEnd(t *testing.T) {
 	t.Parallel()
 	count := func(sessionTTL time.Duration, watch time.Duration) (warnings int, loggedIn bool) {
-		w := newWorld(t, devportal.Options{UserTTL: 2 * time.Second, SessionIdle: 6 * time.Second, SessionTTL: sessionTTL})
+		w := newWorld(t, devportal.Options{UserTTL: 2 * time.Second, SessionIdle: 3 * time.Second, SessionTTL: sessionTTL})
 		a := w.agent()
 		events := a.Subscribe(testCtx(t))
 		login(t, a)
@@ -233,14 +233,15 @@ func TestSlidingSessionEndWarnsOnlyForTheHardEnd(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		hardWarnings, _ = count(9*time.Second, 8*time.Second)
+		hardWarnings, _ = count(6*time.Second, 7500*time.Millisecond)
 	}()
-	slidingWarnings, slidingLoggedIn = count(time.Hour, 8*time.Second)
+	// Announcing a sliding end would warn once the login is twice the idle time old.
+	slidingWarnings, slidingLoggedIn = count(time.Hour, 7500*time.Millisecond)
 	<-done
 	if slidingWarnings != 0 || !slidingLoggedIn {
-		t.Errorf("a sliding 6 s idle end, refreshed every second: %d warnings, logged in %v; want none, still logged in", slidingWarnings, slidingLoggedIn)
+		t.Errorf("a sliding 3 s idle end, refreshed every second: %d warnings, logged in %v; want none, still logged in", slidingWarnings, slidingLoggedIn)
 	}
 	if hardWarnings != 1 {
-		t.Errorf("a 9 s login with a 6 s idle end: %d warnings before its end, want 1", hardWarnings)
+		t.Errorf("a 6 s login with a 3 s idle end: %d warnings before its end, want 1", hardWarnings)
 	}
 }
