@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/slices-ri/slices-agent/devportal"
 	"github.com/slices-ri/slices-agent/ipc"
 )
 
@@ -103,26 +103,11 @@ func (l *lab) portal(name string, args ...string) (string, error) {
 	l.mu.Lock()
 	l.procs = append(l.procs, cmd)
 	l.mu.Unlock()
-	first := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		if sc.Scan() {
-			first <- sc.Text()
-		}
-		close(first)
-		for sc.Scan() {
-		}
-	}()
-	select {
-	case line := <-first:
-		url, ok := strings.CutPrefix(line, "SLICES_PORTAL_URL=")
-		if !ok {
-			return "", fmt.Errorf("%s printed %q, not SLICES_PORTAL_URL=…", name, line)
-		}
-		return url, nil
-	case <-time.After(15 * time.Second):
-		return "", fmt.Errorf("%s did not print its URL within 15 s", name)
+	url, err := devportal.ReadURL(out, 15*time.Second)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", name, err)
 	}
+	return url, nil
 }
 
 // agentProc is one running slices-agent daemon.

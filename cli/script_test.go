@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -144,27 +143,10 @@ func cmdStartPortal(ts *testscript.TestScript, neg bool, args []string) {
 			_ = cmd.Process.Kill()
 		}
 	})
-	line := make(chan string, 1)
-	go func() {
-		s := bufio.NewScanner(out)
-		if s.Scan() {
-			line <- s.Text()
-		}
-		close(line)
-		for s.Scan() {
-		}
-	}()
-	select {
-	case l := <-line:
-		url, ok := strings.CutPrefix(l, "SLICES_PORTAL_URL=")
-		if !ok {
-			ts.Fatalf("slices-devportal printed %q first", l)
-		}
-		ts.Setenv("SLICES_PORTAL_URL", url)
-		ts.Setenv("PORTAL", url)
-	case <-time.After(10 * time.Second):
-		ts.Fatalf("slices-devportal printed no URL within 10s")
-	}
+	url, err := devportal.ReadURL(out, 10*time.Second)
+	ts.Check(err)
+	ts.Setenv("SLICES_PORTAL_URL", url)
+	ts.Setenv("PORTAL", url)
 }
 
 // startagent [flags]: starts an agent on $SOCK the ssh-agent way (the real

@@ -1,6 +1,7 @@
 package devportal
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -52,7 +54,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	url := "http://" + ln.Addr().String()
-	if _, err := fmt.Fprintf(stdout, "SLICES_PORTAL_URL=%s\n", url); err != nil {
+	if _, err := fmt.Fprintf(stdout, "%s%s\n", URLPrefix, url); err != nil {
 		ln.Close()
 		return fmt.Errorf("write portal url: %w", err)
 	}
@@ -98,3 +100,35 @@ func (e *UsageError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the underlying error.
 func (e *UsageError) Unwrap() error { return e.Err }
+
+// URLPrefix starts the first stdout line of slices-devportal.
+const URLPrefix = "SLICES_PORTAL_URL="
+
+// ReadURL reads the portal's URL from the first line of a slices-devportal's
+// stdout, waiting at most timeout, and keeps draining the rest so that the
+// emulator never blocks on a full pipe.
+func ReadURL(stdout io.Reader, timeout time.Duration) (string, error) {
+	first := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		if sc.Scan() {
+			first <- sc.Text()
+		}
+		close(first)
+		for sc.Scan() {
+		}
+	}()
+	select {
+	case line, ok := <-first:
+		if !ok {
+			return "", errors.New("slices-devportal exited before printing its URL")
+		}
+		url, found := strings.CutPrefix(strings.TrimSpace(line), URLPrefix)
+		if !found {
+			return "", fmt.Errorf("slices-devportal printed %q first, not %s…", line, URLPrefix)
+		}
+		return url, nil
+	case <-time.After(timeout):
+		return "", fmt.Errorf("slices-devportal printed no URL within %s", timeout)
+	}
+}

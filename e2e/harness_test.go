@@ -4,7 +4,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -68,23 +67,11 @@ func startPortal(t *testing.T, args ...string) *portalProc {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(out).ReadString('\n')
-		lines <- line
-		io.Copy(io.Discard, out)
-	}()
-	select {
-	case line := <-lines:
-		url, ok := strings.CutPrefix(strings.TrimSpace(line), "SLICES_PORTAL_URL=")
-		if !ok {
-			t.Fatalf("devportal's first line is %q", line)
-		}
-		return &portalProc{t: t, url: url, cmd: cmd}
-	case <-time.After(10 * time.Second):
-		t.Fatal("devportal printed no SLICES_PORTAL_URL line")
+	url, err := devportal.ReadURL(out, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return nil
+	return &portalProc{t: t, url: url, cmd: cmd}
 }
 
 // dev calls one of the emulator's /_dev/ controls.
