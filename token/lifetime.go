@@ -5,10 +5,6 @@ import (
 	"time"
 )
 
-// RenewDeadline is how long before exp a token is renewed at the latest, when its lifetime
-// allows that without renewing before half-life (lifetimes of two minutes and more).
-const RenewDeadline = 60 * time.Second
-
 // Lifetime returns exp - iat, or zero when exp is not after iat.
 func Lifetime(iat, exp time.Time) time.Duration {
 	if !exp.After(iat) {
@@ -30,36 +26,6 @@ func FractionLeft(iat, exp, now time.Time) float64 {
 	}
 	f := float64(exp.Sub(now)) / float64(l)
 	return min(max(f, 0), 1)
-}
-
-// RenewAt returns when to renew a token issued at iat (or fetched then, when it has no iat)
-// that expires at exp. With L = exp - iat:
-//
-//   - the base is exp - L/4, when about a quarter of the lifetime is left;
-//   - it moves to exp - RenewDeadline (60 s) when that is earlier and not before half-life
-//     (iat + L/2), that is for lifetimes from 2 to 4 minutes; longer ones renew earlier by
-//     the quarter rule anyway, and shorter ones (tests use a few seconds) keep it;
-//   - jitter in [0,1) moves it earlier by up to jitter*L/20 (5% of the lifetime), spreading
-//     the renewals of many tokens;
-//   - it is never before iat + L/2, so a renewed token is never renewed in a loop.
-//
-// A token without lifetime (exp not after iat) is due at exp.
-func RenewAt(iat, exp time.Time, jitter float64) time.Time {
-	l := Lifetime(iat, exp)
-	if l == 0 {
-		return exp
-	}
-	half := iat.Add(l / 2)
-	at := exp.Add(-l / 4)
-	if deadline := exp.Add(-RenewDeadline); deadline.Before(at) && !deadline.Before(half) {
-		at = deadline
-	}
-	jitter = min(max(jitter, 0), 0.999999)
-	at = at.Add(-time.Duration(jitter * float64(l) / 20))
-	if at.Before(half) {
-		at = half
-	}
-	return at
 }
 
 // HumanDuration prints the size of d (its sign is dropped) in at most two units, truncated

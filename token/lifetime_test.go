@@ -69,7 +69,7 @@ func TestRenewAtBounds(t *testing.T) {
 			if left := exp.Sub(at); left < l/4 {
 				t.Fatalf("L=%v j=%v: renew with %v left, less than a quarter", l, j, left)
 			}
-			if l >= 2*RenewDeadline && exp.Sub(at) < RenewDeadline {
+			if l >= 2*DefaultPolicy.RenewDeadline && exp.Sub(at) < DefaultPolicy.RenewDeadline {
 				t.Fatalf("L=%v j=%v: renew only %v before exp", l, j, exp.Sub(at))
 			}
 			if f := FractionLeft(iat, exp, at); f < 0.25-1e-9 || f > 0.5+1e-9 {
@@ -157,5 +157,52 @@ func TestRelativeAndWhen(t *testing.T) {
 		if got := When(tt.t, now); got != tt.when {
 			t.Errorf("When(now%+v) = %q, want %q", tt.t.Sub(now), got, tt.when)
 		}
+	}
+}
+
+func TestPolicyStageIsRelativeToTheLifetime(t *testing.T) {
+	p := DefaultPolicy
+	iat := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		life, at time.Duration
+		want     Stage
+	}{
+		{40 * time.Second, 15 * time.Second, StageFresh}, // 62 % left of a short token
+		{40 * time.Second, 31 * time.Second, StageExpiring},
+		{40 * time.Second, 37 * time.Second, StageCritical},
+		{40 * time.Second, 40 * time.Second, StageExpired},
+		{time.Hour, 40 * time.Minute, StageFresh},
+		{time.Hour, 46 * time.Minute, StageExpiring},
+		{time.Hour, 55 * time.Minute, StageCritical},
+	} {
+		if got := p.Stage(iat, iat.Add(c.life), iat.Add(c.at)); got != c.want {
+			t.Errorf("lifetime %v at +%v: stage %d, want %d", c.life, c.at, got, c.want)
+		}
+	}
+	if got := p.Stage(time.Time{}, iat.Add(30*time.Minute), iat); got != StageFresh {
+		t.Errorf("unknown iat, 30m left: stage %d, want fresh", got)
+	}
+}
+
+func TestPolicyBackoffAndBounds(t *testing.T) {
+	p := DefaultPolicy
+	for n, want := range map[int][2]time.Duration{
+		1: {500 * time.Millisecond, time.Second}, 2: {time.Second, 2 * time.Second},
+		5: {8 * time.Second, 16 * time.Second}, 30: {p.BackoffMax / 2, p.BackoffMax},
+	} {
+		for _, r := range []float64{0, 0.5, 0.999} {
+			if d := p.Backoff(n, r); d < want[0] || d > want[1] {
+				t.Errorf("Backoff(%d, %v) = %v, want in %v", n, r, d, want)
+			}
+		}
+	}
+	if got := p.MaxMinValid(2 * time.Minute); got != 90*time.Second {
+		t.Errorf("MaxMinValid(2m) = %v, want 1m30s", got)
+	}
+	if got := p.Margin(10 * time.Second); got != time.Second {
+		t.Errorf("Margin(10s) = %v, want 1s", got)
+	}
+	if got := p.Margin(time.Hour); got != 5*time.Second {
+		t.Errorf("Margin(1h) = %v, want 5s", got)
 	}
 }
