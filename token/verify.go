@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,8 +42,14 @@ var (
 // ordinary NTP drift between the portal and this host.
 const DefaultLeeway = 10 * time.Second
 
-// acceptedAlgs are the only signing algorithms Verify accepts.
-var acceptedAlgs = []string{"ES256", "RS256"}
+// Algorithms are the only signing algorithms Verify accepts: anything else
+// cannot be a token the portal issued.
+var Algorithms = []string{"ES256", "RS256"}
+
+// AcceptedAlgorithm reports whether alg is one of [Algorithms].
+func AcceptedAlgorithm(alg string) bool {
+	return slices.Contains(Algorithms, alg)
+}
 
 // VerifyOptions say what Verify requires of a token beyond its signature and exp.
 type VerifyOptions struct {
@@ -76,7 +83,7 @@ func Verify(raw string, ks *KeySet, opts VerifyOptions) (*Decoded, error) {
 		return d, fmt.Errorf("%w: header: unsupported critical extensions (crit)", ErrMalformed)
 	}
 	if !isAccepted(d.Alg) {
-		return d, fmt.Errorf("%w: alg %q (accepted: %s)", ErrAlgorithm, d.Alg, strings.Join(acceptedAlgs, ", "))
+		return d, fmt.Errorf("%w: alg %q (accepted: %s)", ErrAlgorithm, d.Alg, strings.Join(Algorithms, ", "))
 	}
 	if len(d.Warnings) > 0 {
 		return d, fmt.Errorf("%w: claims: %s", ErrMalformed, strings.Join(d.Warnings, "; "))
@@ -97,7 +104,7 @@ func Verify(raw string, ks *KeySet, opts VerifyOptions) (*Decoded, error) {
 		leeway = 0
 	}
 	popts := []jwt.ParserOption{
-		jwt.WithValidMethods(acceptedAlgs),
+		jwt.WithValidMethods(Algorithms),
 		jwt.WithExpirationRequired(),
 		jwt.WithLeeway(leeway),
 		jwt.WithTimeFunc(now),
@@ -122,7 +129,7 @@ func Verify(raw string, ks *KeySet, opts VerifyOptions) (*Decoded, error) {
 }
 
 func isAccepted(alg string) bool {
-	for _, a := range acceptedAlgs {
+	for _, a := range Algorithms {
 		if a == alg {
 			return true
 		}

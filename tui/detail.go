@@ -93,7 +93,7 @@ func (d detailModel) content(now time.Time) string {
 	if !exp.IsZero() {
 		iat := r.issuedAt()
 		if iat.IsZero() {
-			iat = exp.Add(-defaultLifetime)
+			iat = exp.Add(-time.Hour) // unknown lifetime: as token.Policy.Stage assumes
 		}
 		frac := token.FractionLeft(iat, exp, now)
 		bar := d.bar(lv, max(min(w-16, 50), 10)).ViewAs(frac)

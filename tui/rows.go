@@ -112,25 +112,21 @@ const (
 	levelExpired
 )
 
-// defaultLifetime is assumed when a token's iat is unknown.
-const defaultLifetime = time.Hour
-
-// classify places a token expiring at exp (issued at iat, zero if unknown) on the scale.
+// classify places a token expiring at exp (issued at iat, zero if unknown) on
+// the scale, relative to its lifetime as token.DefaultPolicy says.
 func classify(tracked bool, iat, exp, now time.Time) level {
 	switch {
 	case !tracked:
 		return levelUntracked
 	case exp.IsZero():
 		return levelPending
-	case !now.Before(exp):
+	}
+	switch token.DefaultPolicy.Stage(iat, exp, now) {
+	case token.StageExpired:
 		return levelExpired
-	case exp.Sub(now) < time.Minute:
+	case token.StageCritical:
 		return levelCritical
-	}
-	if iat.IsZero() || !exp.After(iat) {
-		iat = exp.Add(-defaultLifetime)
-	}
-	if token.FractionLeft(iat, exp, now) < 0.25 {
+	case token.StageExpiring:
 		return levelLow
 	}
 	return levelPlenty

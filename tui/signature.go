@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
@@ -27,10 +28,6 @@ type signature struct {
 	why   string    // invalid or unchecked: why
 }
 
-// acceptedAlgs are the algorithms the agent verifies; anything else cannot
-// be a token the portal issued.
-var acceptedAlgs = map[string]bool{"ES256": true, "RS256": true}
-
 // signatureOf works out the signature state of ti, held for project id (""
 // for the user token or when not known). A nil ti has no token to check.
 func signatureOf(ti *tokenInfo, id string) signature {
@@ -39,8 +36,8 @@ func signatureOf(ti *tokenInfo, id string) signature {
 		return signature{why: "no token held"}
 	case ti.decErr != nil:
 		return signature{state: sigInvalid, why: "it does not decode: " + ti.decErr.Error()}
-	case !acceptedAlgs[ti.dec.Alg]:
-		return signature{state: sigInvalid, why: "alg " + quoteOr(ti.dec.Alg, "missing") + " is not ES256 or RS256"}
+	case !token.AcceptedAlgorithm(ti.dec.Alg):
+		return signature{state: sigInvalid, why: "alg " + quoteOr(ti.dec.Alg, "missing") + " is not " + strings.Join(token.Algorithms, " or ")}
 	case id != "" && ti.dec.Subject != id:
 		return signature{state: sigInvalid, why: "its sub " + quoteOr(ti.dec.Subject, "is missing") + " is not this project"}
 	case ti.verifiedAt.IsZero():
