@@ -111,18 +111,11 @@ type session struct {
 type entry struct {
 	id, name, role string
 
-	raw          string
-	iat, exp     time.Time
-	verifiedAt   time.Time
-	jitter       float64
-	expiredSent  bool // an expired event was sent since the last good token
-	expiringSent bool // an expiring event was sent since the last good renewal
-	endsSent     bool // the project's end was announced
-
-	failures    int
-	retryAt     time.Time
-	lastAttempt time.Time
-	lastErr     error
+	raw        string
+	verifiedAt time.Time
+	endsSent   bool // the project's end was announced
+	lastErr    error
+	schedule        // when to renew, and the failures so far (schedule.go)
 
 	inflight chan struct{} // closed when the renewal in flight ends
 	kick     chan struct{} // wakes the renewal loop to look again
@@ -130,7 +123,9 @@ type entry struct {
 }
 
 func newEntry(id, name, role string) *entry {
-	return &entry{id: id, name: name, role: role, kick: make(chan struct{}, 1), jitter: rand.Float64()}
+	e := &entry{id: id, name: name, role: role, kick: make(chan struct{}, 1)}
+	e.jitter = rand.Float64()
+	return e
 }
 
 // valid reports whether the entry holds a token with at least d left.
