@@ -115,7 +115,7 @@ type entry struct {
 	verifiedAt time.Time
 	endsSent   bool // the project's end was announced
 	lastErr    error
-	schedule        // when to renew, and the failures so far (schedule.go)
+	schedule   // when to renew, and the failures so far (schedule.go)
 
 	inflight chan struct{} // closed when the renewal in flight ends
 	kick     chan struct{} // wakes the renewal loop to look again
