@@ -47,8 +47,8 @@ func (a *Agent) Status(ctx context.Context) (ipc.Status, error) {
 		LastError:   errString(u.lastErr),
 	}
 	if u.raw != "" {
-		exp := u.exp
-		st.User.ExpiresAt = &exp
+		exp, iat := u.exp, u.iat
+		st.User.ExpiresAt, st.User.IssuedAt = &exp, &iat
 	}
 	if !a.sess.end.IsZero() {
 		end := a.sess.end
@@ -57,8 +57,8 @@ func (a *Agent) Status(ctx context.Context) (ipc.Status, error) {
 	for _, e := range a.projects {
 		ps := ipc.ProjectStatus{ID: e.id, Name: e.name, Role: e.role, State: a.stateLocked(e, now), LastError: errString(e.lastErr)}
 		if e.raw != "" {
-			exp := e.exp
-			ps.ExpiresAt = &exp
+			exp, iat := e.exp, e.iat
+			ps.ExpiresAt, ps.IssuedAt = &exp, &iat
 		}
 		st.Projects = append(st.Projects, ps)
 	}
