@@ -124,6 +124,13 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 	for _, id := range previous {
 		a.persist(a.vault.deleteProject(ctx, id))
 	}
+	a.mu.Lock()
+	name := a.sess.username
+	a.mu.Unlock()
+	// Announced before persistMu is let go, so that a logout racing this
+	// login is announced after it, never before.
+	a.log.Info("logged in", "subject", d.Subject, "token", suffix(d.Raw))
+	a.publish(ipc.EventLogin, "", d.ExpiresAt, "logged in as "+name)
 	a.persistMu.Unlock()
 	if previous != nil {
 		a.saveTracked()
@@ -135,13 +142,10 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 		e.failures, e.retryAt = 0, time.Time{}
 		kick(e)
 	}
-	name := a.sess.username
 	a.mu.Unlock()
 	a.notify.reset(CauseLoginRequired)
 	a.notify.reset(CauseSessionEnds)
 	a.announceSessionEnd(now)
-	a.log.Info("logged in", "subject", d.Subject, "token", suffix(d.Raw))
-	a.publish(ipc.EventLogin, "", d.ExpiresAt, "logged in as "+name)
 	return nil
 }
 
