@@ -46,9 +46,11 @@ type env struct {
 	keyring  string
 	noNotify bool // the daemon shows no desktop notifications
 	debug    bool // the daemon logs at debug level (-d)
-	json     bool
-	shell    string // sh, csh or fish, when chosen by a flag
-	unset    bool   // -k: print unset commands
+	// socketFlag: -a was given (e.socket is always resolved).
+	socketFlag bool
+	json       bool
+	shell      string // sh, csh or fish, when chosen by a flag
+	unset      bool   // -k: print unset commands
 
 	args   []string
 	stdout io.Writer
@@ -101,6 +103,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "slices-agent %s: %s\nhint: run 'slices-agent %s -h'\n", name, ipc.Redact(err.Error()), name)
 		return ExitUsage
 	}
+	e.socketFlag = e.socket != ""
 	e.socket = ipc.ResolveSocket(e.socket)
 	return report(stderr, cmd.run(ctx, e))
 }

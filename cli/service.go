@@ -41,6 +41,10 @@ func init() {
 			if len(e.args) > 0 {
 				return usagef("install-service: unexpected argument %q", e.args[0])
 			}
+			if e.socketFlag {
+				return usagef("install-service: -a is not supported: the service listens on the default socket, " +
+					"$XDG_RUNTIME_DIR/slices-agent/agent.sock, where every client looks first; leave -a out")
+			}
 			return installService(e, target, print)
 		}})
 }
