@@ -131,7 +131,7 @@ func startProvider(t *testing.T) *provider {
 	p := &provider{issuer: "http://" + ln.Addr().String()}
 	clients := map[string]*storage.Client{
 		confidentialID: storage.DeviceClient(confidentialID, confidentialPW), // client_secret_basic, a web (confidential) client
-		publicID:       storage.NativeClient(publicID),                      // auth method none
+		publicID:       storage.NativeClient(publicID),                       // auth method none
 	}
 	st := agentStorage{storage.NewStorageWithClients(newUsers(), clients)}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
