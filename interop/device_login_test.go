@@ -100,9 +100,9 @@ var (
 )
 
 // login runs `slices-agent login --no-browser`, approves the code on the
-// provider's pages as a person would, and returns the command's exit error
-// and output.
-func (a *agent) login(p *provider, approve bool) (error, string) {
+// provider's pages as a person would, and returns the command's output and
+// its exit error.
+func (a *agent) login(p *provider, approve bool) (string, error) {
 	a.t.Helper()
 	c := a.cmd("login", "--no-browser")
 	var stderr strings.Builder
@@ -140,7 +140,7 @@ func (a *agent) login(p *provider, approve bool) (error, string) {
 		_ = c.Process.Kill()
 		a.t.Fatalf("login did not end within 90 s: %s", text.String())
 	}
-	return err, text.String() + stderr.String()
+	return text.String() + stderr.String(), err
 }
 
 // session is the login the agent keeps in its file keyring.
@@ -190,7 +190,7 @@ func verifyJWT(t *testing.T, p *provider, raw string) map[string]any {
 	getJSON(t, p.issuer+"/.well-known/openid-configuration", &disc)
 	var set jose.JSONWebKeySet
 	getJSON(t, disc.JWKSURI, &set)
-	sig, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+	sig, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
 	if err != nil {
 		t.Fatalf("the token is no JWS: %v", err)
 	}
@@ -241,7 +241,7 @@ func claimsOf(raw string) map[string]any {
 // provider's pages, the user token served and verified, then a renewal that
 // rotates the refresh token.
 func loginServeRenew(t *testing.T, p *provider, a *agent, clientID string) {
-	err, out := a.login(p, true)
+	out, err := a.login(p, true)
 	if err != nil {
 		t.Fatalf("login: %v\n%s", err, out)
 	}
@@ -321,7 +321,7 @@ func TestRotatedRefreshTokenIsSpentAtTheProvider(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := startAgent(t, p, "--client-id", confidentialID, "--client-secret-file", secret)
-	if err, out := a.login(p, true); err != nil {
+	if out, err := a.login(p, true); err != nil {
 		t.Fatalf("login: %v\n%s", err, out)
 	}
 	_, rt1 := a.session()
@@ -351,7 +351,7 @@ func TestPublicClient(t *testing.T) {
 func TestConfidentialClientWithoutItsSecretIsExplained(t *testing.T) {
 	p := startProvider(t)
 	a := startAgent(t, p, "--client-id", confidentialID)
-	err, out := a.login(p, true)
+	out, err := a.login(p, true)
 	if err == nil {
 		t.Fatalf("login without the client secret succeeded:\n%s", out)
 	}
