@@ -59,13 +59,18 @@ type Agent struct {
 	stopOnce sync.Once
 	unlockMu sync.Mutex // serialises unlock attempts so guesses cannot run in parallel
 
+	// Locks, taken in this order and never the other way round:
+	//
+	//	persistMu → stateMu → mu
+	//
 	// persistMu is held across "is this result still wanted" and the keyring
 	// write that follows, and across logout's and untrack's deletes, so that
-	// a renewal overtaken by them never writes its result back.
-	persistMu sync.Mutex
+	// a renewal overtaken by them never writes its result back. It is held
+	// across keyring I/O, so it is a channel (ioLock), not a sync.Mutex.
+	persistMu ioLock
 	// stateMu serialises writes of the state file.
 	stateMu sync.Mutex
-
+	// mu guards every field below; it is never held across I/O or a wait.
 	mu         sync.Mutex
 	user       *entry // the user token; the same entry for the agent's life
 	sess       session
@@ -77,6 +82,17 @@ type Agent struct {
 	stateErr   string // last state-file failure, likewise
 }
 
+// ioLock is a mutex that may be held across I/O (a keyring that waits for an
+// unlock prompt, a slow disk). Waiting for it is a channel receive, which a
+// testing/synctest bubble sees as durably blocked, unlike a sync.Mutex.
+type ioLock chan struct{}
+
+// Lock takes the lock, waiting as long as it takes.
+func (l ioLock) Lock() { l <- struct{}{} }
+
+// Unlock lets the lock go.
+func (l ioLock) Unlock() { <-l }
+
 // session is the user's login: what renews the user token (a.user).
 type session struct {
 	refresh       string
@@ -87,6 +103,7 @@ type session struct {
 	end           time.Time // when the login ends, if the portal says; zero = unknown
 	start         time.Time // when the login was made (auth_time), if the token says
 	endAnnounced  bool      // the coming end was announced
+	endSeen       endWindow // where the portal's answers place the end
 	// gen changes at every login and logout, so that a renewal that started
 	// before one does not write its result after it.
 	gen uint64
@@ -150,19 +167,20 @@ func New(opts Options) *Agent {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &Agent{
-		opts:     opts,
-		log:      opts.Logger,
-		now:      opts.Now,
-		wake:     defaultWake,
-		portal:   opts.Portal,
-		verify:   &verifier{portal: opts.Portal, now: opts.Now},
-		vault:    newVault(opts.Keyring, opts.PortalURL, opts.StateDir),
-		events:   newBroker(),
-		notify:   newNotifier(opts.Notify),
-		ctx:      ctx,
-		cancel:   cancel,
-		shutdown: make(chan struct{}),
-		projects: make(map[string]*entry),
+		opts:      opts,
+		log:       opts.Logger,
+		now:       opts.Now,
+		wake:      defaultWake,
+		portal:    opts.Portal,
+		verify:    &verifier{portal: opts.Portal, now: opts.Now},
+		vault:     newVault(opts.Keyring, opts.PortalURL, opts.StateDir),
+		events:    newBroker(),
+		notify:    newNotifier(opts.Notify),
+		ctx:       ctx,
+		cancel:    cancel,
+		shutdown:  make(chan struct{}),
+		persistMu: make(ioLock, 1),
+		projects:  make(map[string]*entry),
 	}
 	a.user = newEntry("", "", "")
 	return a

@@ -208,6 +208,7 @@ func (a *Agent) fetchUser(ctx context.Context) error {
 		a.requireLogin("no refresh token")
 		return fmt.Errorf("renewing the user token: %w", errLoginRequired)
 	}
+	sent := a.now()
 	toks, err := a.portal.Refresh(ctx, rt)
 	if errors.Is(err, portal.ErrLoginRequired) {
 		if a.sameSession(gen) {
@@ -224,11 +225,13 @@ func (a *Agent) fetchUser(ctx context.Context) error {
 	if toks.RefreshToken == "" {
 		toks.RefreshToken = rt
 	}
-	// An end that a refresh moved later is an idle timeout sliding along,
-	// not an end to warn about: only an end that stays put is announced.
-	slid := false
+	// An end that a refresh moved is an idle timeout sliding along, not an
+	// end to warn about: only an end that stays put is announced.
+	put := true
 	if !toks.SessionEnd.IsZero() {
-		slid = !end.IsZero() && toks.SessionEnd.Sub(end) > time.Second
+		a.mu.Lock()
+		put = a.sess.endSeen.observe(toks.SessionEnd, a.now().Sub(sent))
+		a.mu.Unlock()
 		end = toks.SessionEnd
 	}
 	if toks.RefreshToken != rt {
@@ -256,7 +259,7 @@ func (a *Agent) fetchUser(ctx context.Context) error {
 		a.adoptUser(d, now, true)
 		a.mu.Lock()
 		a.sess.end = end
-		if slid {
+		if !put {
 			a.sess.endAnnounced = false
 		}
 		a.mu.Unlock()
@@ -264,34 +267,11 @@ func (a *Agent) fetchUser(ctx context.Context) error {
 	}) {
 		return errSessionChanged
 	}
-	if !slid {
+	if put {
 		a.announceSessionEnd(now)
 	}
 	a.log.Info("user token renewed", "token", suffix(d.Raw), "expires", d.ExpiresAt.Format(time.RFC3339))
 	return nil
-}
-
-// announceSessionEnd warns, once per login, when the login itself ends soon:
-// within a day, or within a third of its length for short ones.
-func (a *Agent) announceSessionEnd(now time.Time) {
-	a.mu.Lock()
-	end, start, done := a.sess.end, a.sess.start, a.sess.endAnnounced
-	warnBefore := 24 * time.Hour
-	if !start.IsZero() && end.After(start) {
-		warnBefore = min(warnBefore, end.Sub(start)/3)
-	}
-	due := end.After(now) && !done && end.Sub(now) <= warnBefore
-	if due {
-		a.sess.endAnnounced = true
-	}
-	a.mu.Unlock()
-	if !due {
-		return
-	}
-	msg := fmt.Sprintf("your Slices login ends %s (%s): run 'slices-agent login' before then to keep tokens coming",
-		token.Relative(end, now), end.Local().Format("2006-01-02 15:04"))
-	a.publishCause(ipc.EventExpiring, "", end, msg, CauseSessionEnds)
-	a.notify.once(CauseSessionEnds, "Slices login ending", msg)
 }
 
 // errSessionChanged ends a renewal that a login or logout overtook.

@@ -269,35 +269,30 @@ func checkSignature(ctx context.Context, e *env, o inspectOpts, raw string, now 
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	var (
-		set  []byte
+		ks   *token.KeySet
 		sc   SignatureCheck
 		opts = token.VerifyOptions{Now: func() time.Time { return now }}
-		err  error
 	)
 	if o.jwks != "" {
 		sc.KeySet = o.jwks
 		opts.AllowNoKid = true
-		set, err = loadKeySet(ctx, o.jwks)
+		set, err := loadKeySet(ctx, o.jwks)
 		if err != nil {
 			return SignatureCheck{State: SigNotChecked}, err
 		}
-	} else {
-		pc := portal.New(verifyPortal(ctx, e), e.clientID)
-		disc, derr := pc.Discover(ctx)
-		if derr == nil {
-			set, derr = pc.JWKS(ctx)
+		if ks, err = token.ParseKeySet(set); err != nil {
+			return SignatureCheck{State: SigNotChecked}, fmt.Errorf("reading the key set %s: %w", sc.KeySet, err)
 		}
-		if derr != nil {
-			return SignatureCheck{State: SigNotChecked}, &hinted{err: fmt.Errorf("fetching the portal's key set: %w", derr),
+	} else {
+		k, err := portal.New(verifyPortal(ctx, e), e.clientID).Keys(ctx)
+		if err != nil {
+			return SignatureCheck{State: SigNotChecked}, &hinted{err: fmt.Errorf("fetching the portal's key set: %w", err),
 				hint: "check --portal (or SLICES_PORTAL_URL), or pass a key set with --jwks", code: ipc.ExitPortalUnavailable}
 		}
-		sc.KeySet, sc.Issuer, opts.Issuer = disc.JWKSURI, disc.Issuer, disc.Issuer
+		ks = k.Set
+		sc.KeySet, sc.Issuer, opts.Issuer = k.URI, k.Issuer, k.Issuer
 	}
-	ks, err := token.ParseKeySet(set)
-	if err != nil {
-		return SignatureCheck{State: SigNotChecked}, fmt.Errorf("reading the key set %s: %w", sc.KeySet, err)
-	}
-	_, err = token.Verify(raw, ks, opts)
+	_, err := token.Verify(raw, ks, opts)
 	sc.State, sc.Reason, sc.ClaimsError = classify(err)
 	return sc, nil
 }
