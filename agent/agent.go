@@ -82,6 +82,15 @@ type Agent struct {
 	stateErr   string // last state-file failure, likewise
 }
 
+// owner is whose projects are tracked: the login's subject, else the one the
+// state file named.
+func (s *session) owner() string {
+	if s.subject != "" {
+		return s.subject
+	}
+	return s.trackedFor
+}
+
 // ioLock is a mutex that may be held across I/O (a keyring that waits for an
 // unlock prompt, a slow disk). Waiting for it is a channel receive, which a
 // testing/synctest bubble sees as durably blocked, unlike a sync.Mutex.
@@ -104,6 +113,9 @@ type session struct {
 	start         time.Time // when the login was made (auth_time), if the token says
 	endAnnounced  bool      // the coming end was announced
 	endSeen       endWindow // where the portal's answers place the end
+	// trackedFor is whose tracked projects were restored from the state
+	// file without a login (a keyring that forgets, such as memory).
+	trackedFor string
 	// gen changes at every login and logout, so that a renewal that started
 	// before one does not write its result after it.
 	gen uint64
@@ -113,18 +125,11 @@ type session struct {
 type entry struct {
 	id, name, role string
 
-	raw          string
-	iat, exp     time.Time
-	verifiedAt   time.Time
-	jitter       float64
-	expiredSent  bool // an expired event was sent since the last good token
-	expiringSent bool // an expiring event was sent since the last good renewal
-	endsSent     bool // the project's end was announced
-
-	failures    int
-	retryAt     time.Time
-	lastAttempt time.Time
-	lastErr     error
+	raw        string
+	verifiedAt time.Time
+	endsSent   bool // the project's end was announced
+	lastErr    error
+	schedule   // when to renew, and the failures so far (schedule.go)
 
 	inflight chan struct{} // closed when the renewal in flight ends
 	kick     chan struct{} // wakes the renewal loop to look again
@@ -132,7 +137,9 @@ type entry struct {
 }
 
 func newEntry(id, name, role string) *entry {
-	return &entry{id: id, name: name, role: role, kick: make(chan struct{}, 1), jitter: rand.Float64()}
+	e := &entry{id: id, name: name, role: role, kick: make(chan struct{}, 1)}
+	e.jitter = rand.Float64()
+	return e
 }
 
 // valid reports whether the entry holds a token with at least d left.
@@ -201,14 +208,22 @@ func (a *Agent) Close() {
 // renewed by the loops.
 func (a *Agent) Load(ctx context.Context) {
 	s, err := a.vault.loadSession(ctx)
-	if err != nil {
-		if !errors.Is(err, keyring.ErrNotFound) {
-			a.log.Warn("could not read the login from the keyring", "keyring", a.opts.Keyring.Name(), "err", err)
-			a.persist(err)
-		}
-		return
+	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		a.log.Warn("could not read the login from the keyring", "keyring", a.opts.Keyring.Name(), "err", err)
+		a.persist(err)
 	}
-	if s.RefreshToken == "" && s.AccessToken == "" {
+	if err != nil || (s.RefreshToken == "" && s.AccessToken == "") {
+		// No login to restore (a keyring that forgets, or a logout): the
+		// tracked projects wait for the next login of the same user.
+		if ts := a.loadTracked(); len(ts.Tracked) > 0 {
+			a.mu.Lock()
+			a.sess.trackedFor = ts.Subject
+			for _, tp := range ts.Tracked {
+				a.projects[tp.ID] = newEntry(tp.ID, tp.Name, tp.Role)
+			}
+			a.mu.Unlock()
+			a.log.Info("tracked projects restored; waiting for a login", "projects", len(ts.Tracked))
+		}
 		return
 	}
 	a.mu.Lock()
@@ -232,10 +247,7 @@ func (a *Agent) Load(ctx context.Context) {
 			}
 		}
 	}
-	tracked, err := a.vault.loadTracked(a.opts.PortalURL)
-	if err != nil {
-		a.log.Warn("could not read tracked projects", "err", err)
-	}
+	tracked := a.loadTracked().Tracked
 	for _, tp := range tracked {
 		e := newEntry(tp.ID, tp.Name, tp.Role)
 		if p, err := a.vault.loadProject(ctx, tp.ID); err == nil && p.Token != "" {
@@ -250,6 +262,15 @@ func (a *Agent) Load(ctx context.Context) {
 	a.log.Info("login restored from keyring", "keyring", a.opts.Keyring.Name(), "projects", len(tracked))
 	a.startLoops()
 	a.announceSessionEnd(a.now())
+}
+
+// loadTracked reads the tracked projects of this portal from the state file.
+func (a *Agent) loadTracked() trackedState {
+	ts, err := a.vault.loadTracked(a.opts.PortalURL)
+	if err != nil {
+		a.log.Warn("could not read tracked projects", "err", err)
+	}
+	return ts
 }
 
 // verifyStored checks a token read back from the keyring. When the portal's

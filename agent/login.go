@@ -102,7 +102,7 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 	a.persist(a.vault.saveSession(ctx, savedSession{AccessToken: d.Raw, RefreshToken: toks.RefreshToken, VerifiedAt: now, SessionEnd: toks.SessionEnd}))
 	a.mu.Lock()
 	var previous []string
-	if a.sess.subject != "" && a.sess.subject != d.Subject {
+	if owner := a.sess.owner(); owner != "" && owner != d.Subject {
 		// Another user: the projects tracked belong to the previous one.
 		for id, e := range a.projects {
 			if e.stop != nil {
@@ -190,7 +190,7 @@ func (a *Agent) Logout(ctx context.Context) error {
 
 	err := a.vault.forget(ctx, ids)
 	a.stateMu.Lock()
-	serr := a.vault.saveTracked(a.opts.PortalURL, nil)
+	serr := a.vault.saveTracked(a.opts.PortalURL, "", nil)
 	a.stateMu.Unlock()
 	if serr != nil {
 		err = errors.Join(err, serr)

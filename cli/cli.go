@@ -51,6 +51,7 @@ type env struct {
 	keyring   string
 	flagVals  map[string]string // global settings given as flags, by config key
 	noNotify  bool              // the daemon shows no desktop notifications
+	debug     bool              // the daemon logs at debug level (-d)
 	json      bool
 	shell     string // sh, csh or fish, when chosen by a flag
 	unset     bool   // -k: print unset commands
@@ -87,7 +88,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cmd, ok := commands[name]
 	if !ok {
 		fmt.Fprintf(stderr, "slices-agent: unknown command %q\nhint: run 'slices-agent help' for the list\n", ipc.Redact(name))
-		return ipc.ExitUsage
+		return ExitUsage
 	}
 	fs := flag.NewFlagSet("slices-agent "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -97,11 +98,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if err := parseInterspersed(fs, rest, &e.args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			if cmd.name == "help" { // -h, --help: the list of commands
+				return report(stderr, cmd.run(ctx, e))
+			}
 			commandHelp(stdout, cmd, fs)
 			return 0
 		}
 		fmt.Fprintf(stderr, "slices-agent %s: %s\nhint: run 'slices-agent %s -h'\n", name, ipc.Redact(err.Error()), name)
-		return ipc.ExitUsage
+		return ExitUsage
 	}
 	e.socket = ipc.ResolveSocket(e.socket)
 	e.settings, e.configErr = config.Resolve(e.flagVals, os.Getenv, config.Path())
@@ -238,13 +242,13 @@ func report(w io.Writer, err error) int {
 	var ue *usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(w, "slices-agent: %s\n", ipc.Redact(ue.msg))
-		return ipc.ExitUsage
+		return ExitUsage
 	}
 	var silent *exitStatus
 	if errors.As(err, &silent) {
 		return silent.code
 	}
-	code := ipc.ExitCode(err)
+	code := exitCode(err)
 	hint := ""
 	var h *hinted
 	if errors.As(err, &h) {

@@ -287,7 +287,7 @@ func checkSignature(ctx context.Context, e *env, o inspectOpts, raw string, now 
 		k, err := portal.New(verifyPortal(ctx, e), e.clientID).Keys(ctx)
 		if err != nil {
 			return SignatureCheck{State: SigNotChecked}, &hinted{err: fmt.Errorf("fetching the portal's key set: %w", err),
-				hint: "check --portal (or SLICES_PORTAL_URL), or pass a key set with --jwks", code: ipc.ExitPortalUnavailable}
+				hint: "check --portal (or SLICES_PORTAL_URL), or pass a key set with --jwks", code: ExitPortalUnavailable}
 		}
 		ks = k.Set
 		sc.KeySet, sc.Issuer, opts.Issuer = k.URI, k.Issuer, k.Issuer
@@ -347,7 +347,7 @@ func loadKeySet(ctx context.Context, src string) ([]byte, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, &hinted{err: fmt.Errorf("fetching the key set: %w", err), code: ipc.ExitPortalUnavailable}
+		return nil, &hinted{err: fmt.Errorf("fetching the key set: %w", err), code: ExitPortalUnavailable}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

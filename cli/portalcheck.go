@@ -42,7 +42,7 @@ func portalMismatch(e *env, st ipc.Status) error {
 			e.socket, st.PID, st.Portal, e.portal, config.Describe(v)),
 		hint: fmt.Sprintf("to use this agent, drop %s; for the other portal, run an agent of its own: "+
 			"eval \"$(slices-agent -a ANOTHER.sock --portal %s env)\"", config.Describe(v), e.portal),
-		code: ipc.ExitError,
+		code: ExitError,
 	}
 }
 
