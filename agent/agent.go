@@ -36,6 +36,8 @@ type Options struct {
 	Portal *portal.Client
 	// Notify shows desktop notifications (notify-send, osascript) before tokens lapse.
 	Notify bool
+	// Settings are reported in status: each setting and where it came from.
+	Settings []ipc.Setting
 }
 
 // Agent holds the tokens and implements ipc.Service.

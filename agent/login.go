@@ -14,6 +14,7 @@ type loginFlow struct {
 	state  string
 	start  ipc.LoginStart
 	err    string
+	hint   string
 	cancel context.CancelFunc
 }
 
@@ -69,6 +70,10 @@ func (a *Agent) finishLogin(f *loginFlow, err error) {
 		f.state, f.err = ipc.LoginExpired, "the code expired before it was approved"
 	default:
 		f.state, f.err = ipc.LoginFailed, err.Error()
+		var pe *portal.Error
+		if errors.As(err, &pe) {
+			f.hint = pe.Hint
+		}
 	}
 	a.mu.Unlock()
 	if err != nil {
@@ -157,7 +162,7 @@ func (a *Agent) LoginStatus(ctx context.Context) (ipc.LoginState, error) {
 	if f == nil {
 		return ipc.LoginState{State: ipc.LoginNone}, nil
 	}
-	st := ipc.LoginState{State: f.state, Error: f.err, LoginStart: f.start}
+	st := ipc.LoginState{State: f.state, Error: f.err, Hint: f.hint, LoginStart: f.start}
 	if st.State == ipc.LoginPending && !f.start.ExpiresAt.After(a.now()) {
 		st.State = ipc.LoginExpired
 	}
@@ -213,4 +218,15 @@ func (a *Agent) Shutdown(ctx context.Context) error {
 // Subscribe delivers the agent's events until ctx ends.
 func (a *Agent) Subscribe(ctx context.Context) <-chan ipc.Event {
 	return a.events.subscribe(ctx)
+}
+
+// refusedError is the answer for the portal refusing the agent's client:
+// the portal's words, naming the client, and its hint. ok is false for any
+// other error.
+func refusedError(what string, err error) (*ipc.Error, bool) {
+	var pe *portal.Error
+	if !errors.As(err, &pe) || !errors.Is(err, portal.ErrRefused) {
+		return nil, false
+	}
+	return ipc.PortalRefused(what+": "+pe.Error(), pe.Hint), true
 }

@@ -231,6 +231,9 @@ func (a *Agent) portalError(what string, err error) error {
 	if apiErr, ok := ipc.AsError(err); ok {
 		return apiErr
 	}
+	if refused, ok := refusedError(what, err); ok {
+		return refused
+	}
 	if errors.Is(err, errLoginRequired) || errors.Is(err, portal.ErrLoginRequired) {
 		return ipc.LoginRequired("the portal refused the login", hintLogin)
 	}

@@ -30,6 +30,8 @@ func (a *Agent) Status(ctx context.Context) (ipc.Status, error) {
 		KeyringNote: a.opts.KeyringNote,
 		Locked:      a.lock.locked,
 		Projects:    []ipc.ProjectStatus{},
+		ClientID:    a.portal.ClientID(),
+		Settings:    a.opts.Settings,
 	}
 	if a.keyringErr != "" {
 		st.KeyringNote = joinNote(st.KeyringNote, "last write failed: "+a.keyringErr+"; tokens are kept in memory")

@@ -189,12 +189,27 @@ func status(ctx context.Context, e *env) error {
 	now := time.Now()
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "agent\t%s, pid %d, %s\n", st.Version, st.PID, st.Socket)
-	fmt.Fprintf(tw, "portal\t%s\n", st.Portal)
+	set := settingsByKey(st.Settings)
+	fmt.Fprintf(tw, "portal\t%s%s\n", st.Portal, set.from("portal"))
+	if st.ClientID != "" {
+		kind := "public client, no secret"
+		if f := set["client_secret_file"]; f.Value != "" {
+			kind = "confidential client, secret in " + f.Value + set.from("client_secret_file")
+		}
+		fmt.Fprintf(tw, "client\t%s%s; %s\n", st.ClientID, set.from("client_id"), kind)
+	}
+	if sc, ok := set["scope"]; ok {
+		scope := sc.Value
+		if scope == "" {
+			scope = "openid userinfo projects, plus offline_access if the portal lists it"
+		}
+		fmt.Fprintf(tw, "scope\t%s%s\n", scope, set.from("scope"))
+	}
 	kr := st.Keyring
 	if st.KeyringNote != "" {
 		kr += " (" + st.KeyringNote + ")"
 	}
-	fmt.Fprintf(tw, "keyring\t%s\n", kr)
+	fmt.Fprintf(tw, "keyring\t%s%s\n", kr, set.from("keyring"))
 	if st.Locked {
 		fmt.Fprintf(tw, "locked\tyes: no token leaves the agent until 'slices-agent unlock'\n")
 	}
@@ -256,4 +271,33 @@ func projects(ctx context.Context, e *env) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name, p.Role, state, p.ID)
 	}
 	return tw.Flush()
+}
+
+// settings are an agent's settings by key.
+type settings map[string]ipc.Setting
+
+func settingsByKey(list []ipc.Setting) settings {
+	m := settings{}
+	for _, s := range list {
+		m[s.Key] = s
+	}
+	return m
+}
+
+// from says where a setting came from: " [--portal]", " [env SLICES_SCOPE]",
+// " [config /path]", " [default]"; nothing when the agent did not say.
+func (s settings) from(key string) string {
+	v, ok := s[key]
+	if !ok {
+		return ""
+	}
+	switch v.Source {
+	case "flag":
+		return " [flag " + v.From + "]"
+	case "env":
+		return " [env " + v.From + "]"
+	case "file":
+		return " [config " + v.From + "]"
+	}
+	return " [" + v.Source + "]"
 }

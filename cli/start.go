@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/slices-ri/slices-agent/agent"
+	"github.com/slices-ri/slices-agent/config"
 	"github.com/slices-ri/slices-agent/ipc"
 )
 
@@ -72,8 +73,14 @@ func ensureAgent(ctx context.Context, e *env) (int, error) {
 	c := ipc.NewClient(e.socket)
 	defer c.Close()
 	if st, err := quickStatus(ctx, c); err == nil {
+		if err := portalMismatch(e, st); err != nil {
+			return 0, err
+		}
 		return st.PID, nil
 	} else if !errors.Is(err, ipc.ErrNoAgent) {
+		return 0, err
+	}
+	if err := checkSecretFile(e); err != nil {
 		return 0, err
 	}
 	self, err := os.Executable()
@@ -94,11 +101,24 @@ func ensureAgent(ctx context.Context, e *env) (int, error) {
 		return 0, err
 	}
 	defer devnull.Close()
-	args := []string{"-D", "-a", e.socket, "--portal", e.portal, "--client-id", e.clientID, "--keyring", e.keyring}
+	// The daemon inherits the environment and reads the same config file:
+	// only what was given as a flag goes on its command line, so that it
+	// knows where every value came from. Never a secret: only its file's path.
+	args := []string{"-D", "-a", e.socket}
+	for _, k := range config.Keys {
+		if v := e.settings.Values[k]; v.Source == config.SourceFlag {
+			args = append(args, "--"+config.Flag(k), v.Value)
+		}
+	}
 	if e.noNotify {
 		args = append(args, "--no-notify")
 	}
 	cmd := exec.Command(self, args...)
+	cmd.Env = os.Environ()
+	if v := e.settings.Values[config.KeyClientSecretFile]; v.Source == config.SourceEnv {
+		// made absolute: the daemon runs in /
+		cmd.Env = append(cmd.Env, config.Env(config.KeyClientSecretFile)+"="+v.Value)
+	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Dir = "/"
@@ -149,14 +169,21 @@ func foreground(ctx context.Context, e *env) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	secret, err := clientSecret(e)
+	if err != nil {
+		return err
+	}
 	cfg := agent.Config{
-		Socket:    e.socket,
-		PortalURL: e.portal,
-		ClientID:  e.clientID,
-		Keyring:   e.keyring,
-		Version:   Version,
-		NoNotify:  e.noNotify,
-		Logger:    log,
+		Socket:       e.socket,
+		PortalURL:    e.portal,
+		ClientID:     e.clientID,
+		ClientSecret: secret,
+		Scope:        e.settings.Get(config.KeyScope),
+		Settings:     settingsList(e.settings),
+		Keyring:      e.keyring,
+		Version:      Version,
+		NoNotify:     e.noNotify,
+		Logger:       log,
 	}
 	l, err := activationListener()
 	if err != nil {
