@@ -49,8 +49,8 @@ func init() {
 			return nil
 		}
 	}
-	register(&command{name: "start", help: "start an agent if none answers, print its environment", flags: shellFlags, run: start(true)})
-	register(&command{name: "env", args: "[-s|-c|--fish]", help: "the same, for eval \"$(slices-agent env)\"", flags: shellFlags, run: start(false)})
+	register(&command{name: "start", help: "start an agent if none answers and print its environment, with an 'echo Agent pid' line (what a bare 'slices-agent' does)", flags: shellFlags, run: start(true)})
+	register(&command{name: "env", args: "[-s|-c|--fish]", help: "like start, without the echo line: for eval \"$(slices-agent env)\"", flags: shellFlags, run: start(false)})
 	// -D and -d may come together, as with ssh-agent: -d adds the debug log.
 	foregroundFlags := func(fs *flag.FlagSet, e *env) {
 		fs.Bool("D", true, "run in the foreground")
