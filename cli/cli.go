@@ -79,10 +79,19 @@ func register(c *command) { commands[c.name] = c }
 
 // Main runs slices-agent with args (without the program name) and returns the exit status.
 func Main(args []string) int {
+	if name, _ := splitCommand(args); quickCommands[name] {
+		// Nothing to clean up on an interrupt: the default action (exit)
+		// is right, and it spares the signal-watching thread.
+		return run(context.Background(), args, os.Stdin, os.Stdout, os.Stderr)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return run(ctx, args, os.Stdin, os.Stdout, os.Stderr)
 }
+
+// quickCommands make one call to the agent and print its answer; a prompt
+// or a script runs them often, so they start as little as they can.
+var quickCommands = map[string]bool{"token": true, "prompt": true, "status": true, "version": true}
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr, stdin: stdin}

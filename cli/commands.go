@@ -52,7 +52,7 @@ func minValidFlag(fs *flag.FlagSet, d *time.Duration, usage string) {
 }
 
 // client opens the client of the agent at e.socket.
-func client(e *env) *ipc.Client { return ipc.NewClient(e.socket) }
+func client(e *env) *ipc.Client { return ipc.NewOneShotClient(e.socket) }
 
 func oneOptional(e *env) (string, error) {
 	switch len(e.args) {

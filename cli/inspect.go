@@ -304,7 +304,7 @@ func verifyPortal(ctx context.Context, e *env) string {
 	if e.settings.Given(config.KeyPortal) {
 		return e.portal
 	}
-	c := ipc.NewClient(e.socket)
+	c := ipc.NewOneShotClient(e.socket)
 	defer c.Close()
 	qctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()

@@ -22,7 +22,7 @@ func checkAgentPortal(ctx context.Context, e *env) error {
 	if !e.settings.Given(config.KeyPortal) {
 		return nil
 	}
-	c := ipc.NewClient(e.socket)
+	c := ipc.NewOneShotClient(e.socket)
 	defer c.Close()
 	st, err := quickStatus(ctx, c)
 	if err != nil {

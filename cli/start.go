@@ -70,7 +70,7 @@ func init() {
 // ensureAgent returns the pid of the agent answering at e.socket, starting
 // one in the background first when none does.
 func ensureAgent(ctx context.Context, e *env) (int, error) {
-	c := ipc.NewClient(e.socket)
+	c := ipc.NewOneShotClient(e.socket)
 	defer c.Close()
 	if st, err := quickStatus(ctx, c); err == nil {
 		if err := portalMismatch(e, st); err != nil {
@@ -200,7 +200,7 @@ func foreground(ctx context.Context, e *env) error {
 
 // stop asks the agent to stop; with -k it prints the unset commands.
 func stop(ctx context.Context, e *env) error {
-	c := ipc.NewClient(e.socket)
+	c := ipc.NewOneShotClient(e.socket)
 	defer c.Close()
 	st, err := quickStatus(ctx, c)
 	if err != nil {

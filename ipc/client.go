@@ -71,6 +71,7 @@ type Client struct {
 	path         string
 	timeout      time.Duration
 	answerWithin time.Duration
+	oneShot      bool // see NewOneShotClient
 	tr           *http.Transport
 	hc           *http.Client
 }
@@ -81,8 +82,7 @@ var _ Service = (*Client)(nil)
 func NewClient(socketPath string) *Client {
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", socketPath)
+			return dialAgent(ctx, socketPath)
 		},
 		MaxIdleConns:          16,
 		MaxIdleConnsPerHost:   16,
@@ -129,14 +129,15 @@ func newRequest(ctx context.Context, method, path, rawQuery string, body io.Read
 // A watchdog gives up on an agent that has not sent the first byte of an
 // answer within AnswerWithin (see UnresponsiveError).
 func (c *Client) send(req *http.Request) (*http.Response, error) {
-	ctx, cancel := context.WithCancelCause(req.Context())
-	watchdog := time.AfterFunc(c.answerWithin, func() { cancel(errUnresponsive) })
-	trace := &httptrace.ClientTrace{GotFirstResponseByte: func() { watchdog.Stop() }}
-	resp, err := c.hc.Do(req.WithContext(httptrace.WithClientTrace(ctx, trace)))
-	watchdog.Stop()
+	var resp *http.Response
+	var err error
+	if c.oneShot && req.Header.Get("Accept") != "text/event-stream" {
+		resp, err = c.roundTrip(req)
+	} else {
+		resp, err = c.sendTransport(req)
+	}
 	if err != nil {
-		cancel(nil)
-		if errors.Is(context.Cause(ctx), errUnresponsive) {
+		if errors.Is(err, errUnresponsive) {
 			return nil, &UnresponsiveError{Path: c.path, After: c.answerWithin}
 		}
 		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
@@ -154,6 +155,24 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 	if resp.StatusCode >= 300 {
 		defer resp.Body.Close()
 		return nil, decodeError(resp)
+	}
+	return resp, nil
+}
+
+// sendTransport performs req over the keep-alive Transport, with the
+// first-byte watchdog: a request given up by it fails with errUnresponsive.
+func (c *Client) sendTransport(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithCancelCause(req.Context())
+	watchdog := time.AfterFunc(c.answerWithin, func() { cancel(errUnresponsive) })
+	trace := &httptrace.ClientTrace{GotFirstResponseByte: func() { watchdog.Stop() }}
+	resp, err := c.hc.Do(req.WithContext(httptrace.WithClientTrace(ctx, trace)))
+	watchdog.Stop()
+	if err != nil {
+		cancel(nil)
+		if errors.Is(context.Cause(ctx), errUnresponsive) {
+			return nil, errUnresponsive
+		}
+		return nil, err
 	}
 	return resp, nil
 }

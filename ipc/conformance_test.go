@@ -14,13 +14,20 @@ import (
 
 // newPair starts the real handler over a fake Service on a real Unix socket
 // and returns both ends.
-func newPair(t *testing.T) (*fakeService, *Client) {
+func newPair(t *testing.T, newClient func(string) *Client) (*fakeService, *Client) {
 	t.Helper()
 	f := newFake()
 	path := serve(t, NewHandler(f, HandlerOptions{Now: func() time.Time { return t0 }}), nil)
-	c := NewClient(path)
+	c := newClient(path)
 	t.Cleanup(func() { c.Close() })
 	return f, c
+}
+
+// forEachClient runs test with each kind of Client: the keep-alive one and
+// the one-shot one of the command line.
+func forEachClient(t *testing.T, test func(*testing.T, func(string) *Client)) {
+	t.Run("keep-alive", func(t *testing.T) { test(t, NewClient) })
+	t.Run("one-shot", func(t *testing.T) { test(t, NewOneShotClient) })
 }
 
 func ctxT(t *testing.T) context.Context {
@@ -31,8 +38,10 @@ func ctxT(t *testing.T) context.Context {
 
 // TestConformance checks that every Service method gives over the socket
 // exactly what the Service gives in memory.
-func TestConformance(t *testing.T) {
-	f, c := newPair(t)
+func TestConformance(t *testing.T) { forEachClient(t, testConformance) }
+
+func testConformance(t *testing.T, newClient func(string) *Client) {
+	f, c := newPair(t, newClient)
 	direct := newFake()
 	ctx := ctxT(t)
 
@@ -117,8 +126,10 @@ func TestConformance(t *testing.T) {
 
 // TestErrorsRoundTrip checks that each error the Service returns reaches the
 // client with the same status, code, message and hint.
-func TestErrorsRoundTrip(t *testing.T) {
-	f, c := newPair(t)
+func TestErrorsRoundTrip(t *testing.T) { forEachClient(t, testErrorsRoundTrip) }
+
+func testErrorsRoundTrip(t *testing.T, newClient func(string) *Client) {
+	f, c := newPair(t, newClient)
 	ctx := ctxT(t)
 	cases := []struct {
 		err  error
@@ -162,8 +173,10 @@ func TestErrorsRoundTrip(t *testing.T) {
 	}
 }
 
-func TestTokenRaw(t *testing.T) {
-	_, c := newPair(t)
+func TestTokenRaw(t *testing.T) { forEachClient(t, testTokenRaw) }
+
+func testTokenRaw(t *testing.T, newClient func(string) *Client) {
+	_, c := newPair(t, newClient)
 	ctx := ctxT(t)
 	for _, ref := range []string{"", "proj_1", "a b/c"} {
 		got, err := c.TokenRaw(ctx, ref, 5*time.Minute)
@@ -177,7 +190,9 @@ func TestTokenRaw(t *testing.T) {
 	}
 }
 
-func TestNoAgent(t *testing.T) {
+func TestNoAgent(t *testing.T) { forEachClient(t, testNoAgent) }
+
+func testNoAgent(t *testing.T, newClient func(string) *Client) {
 	dir, err := os.MkdirTemp("/tmp", "ipc")
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +208,7 @@ func TestNoAgent(t *testing.T) {
 	l.Close()
 	ctx := ctxT(t)
 	for _, path := range []string{missing, stale} {
-		c := NewClient(path)
+		c := newClient(path)
 		_, err := c.Status(ctx)
 		if !errors.Is(err, ErrNoAgent) || !strings.Contains(err.Error(), path) {
 			t.Errorf("%s: got %v, want ErrNoAgent naming the path", filepath.Base(path), err)
@@ -210,7 +225,7 @@ func TestNoAgent(t *testing.T) {
 }
 
 func TestClientEvents(t *testing.T) {
-	f, c := newPair(t)
+	f, c := newPair(t, NewClient)
 	want := []Event{
 		{Type: EventRenewed, Time: t0, Project: "proj_1", ExpiresAt: &projExp},
 		{Type: EventExpiring, Time: t0.Add(time.Second), Message: "line one\nline two"},

@@ -25,7 +25,9 @@ func (s *slowService) UserToken(ctx context.Context, minValid time.Duration) (To
 
 // An agent that accepts a connection and never answers is given up on within
 // AnswerWithin, as "no agent" (exit 3), not after the call's whole timeout.
-func TestClientGivesUpOnAHungAgent(t *testing.T) {
+func TestClientGivesUpOnAHungAgent(t *testing.T) { forEachClient(t, testClientGivesUpOnAHungAgent) }
+
+func testClientGivesUpOnAHungAgent(t *testing.T, newClient func(string) *Client) {
 	dir, err := os.MkdirTemp("/tmp", "hung")
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +49,7 @@ func TestClientGivesUpOnAHungAgent(t *testing.T) {
 			held = append(held, c) // accepted, never answered
 		}
 	}()
-	c := NewClient(path)
+	c := newClient(path)
 	c.answerWithin = 300 * time.Millisecond
 	defer c.Close()
 	start := time.Now()
@@ -63,10 +65,12 @@ func TestClientGivesUpOnAHungAgent(t *testing.T) {
 
 // A busy agent (a renewal waiting for the portal) is not hung: it says so with
 // 102 Processing, and its answer arrives even after AnswerWithin.
-func TestBusyAgentSaysItIsProcessing(t *testing.T) {
+func TestBusyAgentSaysItIsProcessing(t *testing.T) { forEachClient(t, testBusyAgentSaysItIsProcessing) }
+
+func testBusyAgentSaysItIsProcessing(t *testing.T, newClient func(string) *Client) {
 	svc := &slowService{fakeService: newFake(), delay: 1500 * time.Millisecond}
 	path := serve(t, NewHandler(svc, HandlerOptions{ProcessingAfter: 20 * time.Millisecond}), nil)
-	c := NewClient(path)
+	c := newClient(path)
 	c.answerWithin = time.Second
 	defer c.Close()
 	if _, err := c.UserToken(ctxT(t), 0); err != nil {
@@ -75,7 +79,7 @@ func TestBusyAgentSaysItIsProcessing(t *testing.T) {
 	// Without the 102 the same wait is a hung agent.
 	svc2 := &slowService{fakeService: newFake(), delay: 1500 * time.Millisecond}
 	path2 := serve(t, NewHandler(svc2, HandlerOptions{ProcessingAfter: time.Hour}), nil)
-	c2 := NewClient(path2)
+	c2 := newClient(path2)
 	c2.answerWithin = time.Second
 	defer c2.Close()
 	if _, err := c2.UserToken(ctxT(t), 0); !errors.Is(err, ErrNoAgent) {
