@@ -70,6 +70,8 @@ type Agent struct {
 	persistMu ioLock
 	// stateMu serialises writes of the state file.
 	stateMu sync.Mutex
+	// sinks are the token files written (sink.go): persistMu → sinks.mu → mu.
+	sinks sinkFiles
 	// mu guards every field below; it is never held across I/O or a wait.
 	mu         sync.Mutex
 	user       *entry // the user token; the same entry for the agent's life
@@ -126,6 +128,8 @@ type entry struct {
 	id, name, role string
 
 	raw        string
+	sink       string // the file kept holding the token, if any (sink.go)
+	sinkErr    string // why the last write of the sink failed
 	verifiedAt time.Time
 	endsSent   bool // the project's end was announced
 	lastErr    error
@@ -187,6 +191,7 @@ func New(opts Options) *Agent {
 		cancel:    cancel,
 		shutdown:  make(chan struct{}),
 		persistMu: make(ioLock, 1),
+		sinks:     sinkFiles{mu: make(ioLock, 1)},
 		projects:  make(map[string]*entry),
 	}
 	a.user = newEntry("", "", "")
@@ -219,7 +224,9 @@ func (a *Agent) Load(ctx context.Context) {
 			a.mu.Lock()
 			a.sess.trackedFor = ts.Subject
 			for _, tp := range ts.Tracked {
-				a.projects[tp.ID] = newEntry(tp.ID, tp.Name, tp.Role)
+				e := newEntry(tp.ID, tp.Name, tp.Role)
+				e.sink = tp.Sink
+				a.projects[tp.ID] = e
 			}
 			a.mu.Unlock()
 			a.log.Info("tracked projects restored; waiting for a login", "projects", len(ts.Tracked))
@@ -250,6 +257,7 @@ func (a *Agent) Load(ctx context.Context) {
 	tracked := a.loadTracked().Tracked
 	for _, tp := range tracked {
 		e := newEntry(tp.ID, tp.Name, tp.Role)
+		e.sink = tp.Sink
 		if p, err := a.vault.loadProject(ctx, tp.ID); err == nil && p.Token != "" {
 			if d, at, err := a.verifyStored(vctx, p.Token, tp.ID, p.VerifiedAt); err == nil {
 				a.setToken(e, d, at, false)
@@ -260,6 +268,7 @@ func (a *Agent) Load(ctx context.Context) {
 		a.mu.Unlock()
 	}
 	a.log.Info("login restored from keyring", "keyring", a.opts.Keyring.Name(), "projects", len(tracked))
+	a.writeSinks()
 	a.startLoops()
 	a.announceSessionEnd(a.now())
 }
@@ -387,6 +396,7 @@ func (a *Agent) publishCause(typ, project string, exp time.Time, msg, cause stri
 		ev.ExpiresAt = &exp
 	}
 	a.events.publish(ev)
+	a.sinkEvent(ev)
 }
 
 // suffix is what logs may show of a token: its last 6 characters.

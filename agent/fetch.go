@@ -173,6 +173,7 @@ func (a *Agent) fetchProject(ctx context.Context, e *entry) error {
 	}
 	a.persist(a.vault.saveProject(ctx, e.id, savedProject{Token: d.Raw, VerifiedAt: now}))
 	a.setToken(e, d, now, true)
+	a.writeSink(e)
 	a.persistMu.Unlock()
 	a.announceProjectEnd(e, d, now)
 	a.log.Info("project token renewed", "project", e.id, "token", suffix(d.Raw), "expires", d.ExpiresAt.Format(time.RFC3339))

@@ -43,6 +43,7 @@ func (a *Agent) Lock(ctx context.Context, passphrase string) error {
 	}
 	a.lock = lockState{locked: true, salt: salt, hash: hash}
 	a.mu.Unlock()
+	a.removeSinks()
 	a.log.Info("locked")
 	a.publish(ipc.EventLocked, "", time.Time{}, "")
 	return nil
@@ -75,6 +76,7 @@ func (a *Agent) Unlock(ctx context.Context, passphrase string) error {
 	a.mu.Lock()
 	a.lock = lockState{}
 	a.mu.Unlock()
+	a.writeSinks()
 	a.log.Info("unlocked")
 	a.publish(ipc.EventUnlocked, "", time.Time{}, "")
 	return nil

@@ -192,6 +192,7 @@ func (a *Agent) Logout(ctx context.Context) error {
 	a.catalog = catalog{}
 	a.mu.Unlock()
 
+	a.removeSinks()
 	err := a.vault.forget(ctx, ids)
 	a.stateMu.Lock()
 	serr := a.vault.saveTracked(a.opts.PortalURL, "", nil)

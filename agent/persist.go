@@ -126,6 +126,7 @@ type trackedProject struct {
 	ID   string `json:"id"`
 	Name string `json:"name,omitempty"`
 	Role string `json:"role,omitempty"`
+	Sink string `json:"sink,omitempty"` // the token file kept for it, if any
 }
 
 // stateFile is the whole file: one trackedState per portal URL.

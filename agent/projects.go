@@ -173,6 +173,7 @@ func (a *Agent) Untrack(ctx context.Context, ref string) error {
 		return nil // known but not tracked: nothing to do
 	}
 	a.persist(a.vault.deleteProject(ctx, e.id))
+	a.removeSink(e.id)
 	a.persistMu.Unlock()
 	a.saveTracked()
 	a.publish(ipc.EventUntracked, e.id, time.Time{}, "")
@@ -215,7 +216,7 @@ func (a *Agent) saveTracked() {
 	a.mu.Lock()
 	tracked := make([]trackedProject, 0, len(a.projects))
 	for _, e := range a.projects {
-		tracked = append(tracked, trackedProject{ID: e.id, Name: e.name, Role: e.role})
+		tracked = append(tracked, trackedProject{ID: e.id, Name: e.name, Role: e.role, Sink: e.sink})
 	}
 	owner := a.sess.owner()
 	a.mu.Unlock()

@@ -57,10 +57,13 @@ func (a *Agent) Status(ctx context.Context) (ipc.Status, error) {
 		st.User.SessionEndsAt = &end
 	}
 	for _, e := range a.projects {
-		ps := ipc.ProjectStatus{ID: e.id, Name: e.name, Role: e.role, State: a.stateLocked(e, now), LastError: errString(e.lastErr)}
+		ps := ipc.ProjectStatus{ID: e.id, Name: e.name, Role: e.role, State: a.stateLocked(e, now), LastError: errString(e.lastErr), Sink: e.sink}
 		if e.raw != "" {
 			exp, iat := e.exp, e.iat
 			ps.ExpiresAt, ps.IssuedAt = &exp, &iat
+		}
+		if ps.LastError == "" {
+			ps.LastError = e.sinkErr
 		}
 		st.Projects = append(st.Projects, ps)
 	}

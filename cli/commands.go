@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -29,7 +31,12 @@ func init() {
 			minValidFlag(fs, &minValid, "renew first unless the token is valid for at least `DURATION`")
 		},
 		run: func(ctx context.Context, e *env) error { return tokenCmd(ctx, e, minValid) }})
-	register(&command{name: "add", args: "PROJECT", help: "track a project: keep its token renewed", run: add})
+	var sink string
+	register(&command{name: "add", args: "PROJECT [--sink PATH]", help: "track a project: keep its token renewed",
+		flags: func(fs *flag.FlagSet, e *env) {
+			fs.StringVar(&sink, "sink", "", "also keep the file `PATH` (0600) holding the token; a bare name goes in "+ipc.DefaultSinkDir())
+		},
+		run: func(ctx context.Context, e *env) error { return add(ctx, e, sink) }})
 	register(&command{name: "remove", args: "PROJECT", help: "untrack a project and delete its token", run: remove})
 	register(&command{name: "refresh", args: "[PROJECT]", help: "renew a token now", run: refresh})
 	register(&command{name: "logout", help: "forget the login and every token, in memory and keyring", run: logout})
@@ -86,19 +93,48 @@ func tokenCmd(ctx context.Context, e *env, minValid time.Duration) error {
 	return err
 }
 
-func add(ctx context.Context, e *env) error {
+func add(ctx context.Context, e *env, sink string) error {
 	ref, err := exactlyOne(e, "PROJECT")
 	if err != nil {
 		return err
 	}
 	c := client(e)
 	defer c.Close()
-	p, err := c.Track(ctx, ref)
+	if sink == "" {
+		p, err := c.Track(ctx, ref)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "tracking %s (%s)\n", termtext.Escape(p.Name), termtext.Escape(p.ID))
+		return nil
+	}
+	path, err := sinkPath(sink)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "tracking %s (%s)\n", p.Name, p.ID)
+	p, err := c.TrackSink(ctx, ref, path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "tracking %s (%s); its token is kept in %s\n", termtext.Escape(p.Name), termtext.Escape(p.ID), path)
 	return nil
+}
+
+// sinkPath makes --sink absolute: a bare name goes in the default sink
+// directory (made 0700 when missing), any other path is taken from the
+// working directory.
+func sinkPath(sink string) (string, error) {
+	if !strings.ContainsRune(sink, filepath.Separator) {
+		if sink == "." || sink == ".." {
+			return "", usagef("--sink %q: give a file name or path", sink)
+		}
+		dir := ipc.DefaultSinkDir()
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return "", fmt.Errorf("token file directory: %w", err)
+		}
+		return filepath.Join(dir, sink), nil
+	}
+	return filepath.Abs(sink)
 }
 
 func remove(ctx context.Context, e *env) error {
@@ -231,6 +267,9 @@ func status(ctx context.Context, e *env) error {
 	fmt.Fprintf(tw, "projects\t%d tracked\n", len(st.Projects))
 	for _, p := range st.Projects {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", p.Name, p.Role, left(p.State, p.ExpiresAt, now))
+		if p.Sink != "" {
+			fmt.Fprintf(tw, "\t\ttoken file: %s\n", p.Sink)
+		}
 		if p.LastError != "" {
 			fmt.Fprintf(tw, "\t\tlast error: %s\n", p.LastError)
 		}

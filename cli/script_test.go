@@ -70,6 +70,7 @@ func TestScripts(t *testing.T) {
 			"activate":    cmdActivate,
 			"mkjwt":       cmdMkJWT,
 			"cliauth":     cmdCLIAuth,
+			"mode":        cmdMode,
 		},
 		Condition: func(cond string) (bool, error) {
 			if name, ok := strings.CutPrefix(cond, "have:"); ok {

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -140,4 +141,18 @@ func cmdCLIAuth(ts *testscript.TestScript, neg bool, args []string) {
 	tmp := filepath.Join(filepath.Dir(path), ".auth.json.tmp")
 	ts.Check(os.WriteFile(tmp, b, 0o600))
 	ts.Check(os.Rename(tmp, path))
+}
+
+// mode PATH PERM: PATH is a regular file or a directory (not a symbolic
+// link) with permissions PERM (octal, such as 600).
+func cmdMode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: mode PATH PERM")
+	}
+	fi, err := os.Lstat(ts.MkAbs(args[0]))
+	ts.Check(err)
+	got := fmt.Sprintf("%o", fi.Mode().Perm())
+	if ok := (fi.Mode().IsRegular() || fi.IsDir()) && got == args[1]; ok == neg {
+		ts.Fatalf("%s: mode %v (%s), want %s", args[0], fi.Mode(), got, args[1])
+	}
 }

@@ -304,6 +304,16 @@ func (c *Client) Track(ctx context.Context, ref string) (Project, error) {
 	return p, err
 }
 
+// TrackSink tracks the project ref and has the agent keep the file at sink
+// (an absolute path) holding its token.
+func (c *Client) TrackSink(ctx context.Context, ref, sink string) (Project, error) {
+	var p Project
+	err := c.call(ctx, "PUT", projectPath(ref, ""), "", TrackRequest{Sink: sink}, &p)
+	return p, err
+}
+
+var _ SinkService = (*Client)(nil)
+
 // Untrack stops keeping the project ref and deletes its token.
 func (c *Client) Untrack(ctx context.Context, ref string) error {
 	return c.call(ctx, "DELETE", projectPath(ref, ""), "", nil, nil)

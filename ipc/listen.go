@@ -35,6 +35,12 @@ func DefaultSocketPath() string {
 	return filepath.Join(tmp, "slices-agent-"+strconv.Itoa(os.Getuid()), "agent.sock")
 }
 
+// DefaultSinkDir is where token files (sinks) named without a directory go:
+// $XDG_RUNTIME_DIR/slices-agent/sinks, or ${TMPDIR:-/tmp}/slices-agent-$UID/sinks.
+func DefaultSinkDir() string {
+	return filepath.Join(filepath.Dir(DefaultSocketPath()), "sinks")
+}
+
 // ResolveSocket picks the socket path: flag if set, else $SLICES_AGENT_SOCK,
 // else DefaultSocketPath.
 func ResolveSocket(flag string) string {

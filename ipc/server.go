@@ -1,6 +1,7 @@
 package ipc
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -82,7 +83,7 @@ func NewHandler(svc Service, opts HandlerOptions) http.Handler {
 		{method: "GET", path: "/v1/token", serve: h.userToken},
 		{method: "GET", path: "/v1/projects", serve: h.projects},
 		{method: "GET", path: "/v1/projects/{ref}/token", serve: h.projectToken},
-		{method: "PUT", path: "/v1/projects/{ref}", serve: h.track},
+		{method: "PUT", path: "/v1/projects/{ref}", serve: h.track, readsBody: true},
 		{method: "DELETE", path: "/v1/projects/{ref}", serve: h.untrack},
 		{method: "POST", path: "/v1/projects/{ref}/refresh", serve: h.refreshProject},
 		{method: "POST", path: "/v1/refresh", serve: h.refreshUser},
@@ -306,7 +307,24 @@ func (h *handler) track(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	proj, err := h.svc.Track(r.Context(), p)
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return bodyError(err)
+	}
+	var tr TrackRequest
+	if len(bytes.TrimSpace(b)) > 0 && json.Unmarshal(b, &tr) != nil {
+		return BadRequest("request body is not a JSON object", `send nothing, or {"sink":"/path/to/file"}`)
+	}
+	var proj Project
+	if tr.Sink != "" {
+		ss, ok := h.svc.(SinkService)
+		if !ok {
+			return BadRequest("this agent keeps no token files", "")
+		}
+		proj, err = ss.TrackSink(r.Context(), p, tr.Sink)
+	} else {
+		proj, err = h.svc.Track(r.Context(), p)
+	}
 	if err != nil {
 		return err
 	}

@@ -81,6 +81,8 @@ type ProjectStatus struct {
 	IssuedAt  *time.Time `json:"issued_at,omitempty"`
 	State     string     `json:"state"`
 	LastError string     `json:"last_error,omitempty"`
+	// Sink is the file the agent keeps holding the project's token, if any.
+	Sink string `json:"sink,omitempty"`
 }
 
 // Token is the JSON form of GET /v1/token and GET /v1/projects/{ref}/token.
@@ -192,4 +194,20 @@ type Service interface {
 	Shutdown(ctx context.Context) error
 	// Subscribe delivers events until ctx ends; the channel is closed then.
 	Subscribe(ctx context.Context) <-chan Event
+}
+
+// TrackRequest is the optional JSON body of PUT /v1/projects/{ref}.
+type TrackRequest struct {
+	// Sink asks the agent to keep this file (an absolute path) holding the
+	// project's token; empty keeps what was asked before.
+	Sink string `json:"sink,omitempty"`
+}
+
+// SinkService is a Service that keeps token files (sinks): the handler
+// passes a PUT /v1/projects/{ref} with a sink to TrackSink, and answers 400
+// when the Service does not implement it.
+type SinkService interface {
+	// TrackSink tracks the project ref and keeps the file at sink holding
+	// its token, rewritten on every renewal.
+	TrackSink(ctx context.Context, ref, sink string) (Project, error)
 }
