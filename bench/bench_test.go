@@ -111,12 +111,15 @@ PASS
 }
 
 func TestParseHyperfine(t *testing.T) {
-	m, err := parseHyperfine([]byte(`{"results":[{"command":"ssh-add -l","mean":0.0031,"median":0.0029}]}`))
-	if err != nil || m != 0.0029 {
-		t.Errorf("median %v, %v", m, err)
+	ts, err := parseHyperfine([]byte(`{"results":[{"command":"ssh-add -l","mean":0.0031,"median":0.0029,"times":[0.003,0.0029]}]}`))
+	if err != nil || len(ts) != 2 || ts[0] != 0.003 || ts[1] != 0.0029 {
+		t.Errorf("times %v, %v", ts, err)
 	}
 	if _, err := parseHyperfine([]byte(`{"results":[]}`)); err == nil {
 		t.Error("no results accepted")
+	}
+	if _, err := parseHyperfine([]byte(`{"results":[{"median":0.002}]}`)); err == nil {
+		t.Error("a result without times accepted")
 	}
 }
 

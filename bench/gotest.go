@@ -57,21 +57,34 @@ func parseBench(out []byte) map[string][]float64 {
 
 // tuiRows are the TUI rows from tui's own benchmarks.
 func tuiRows(count int, benchtime string) []row {
-	frame := row{what: "TUI Update+View, 1,000 projects", unit: unitDuration, limit: 2e-3, baseName: "—",
-		note: "tui.BenchmarkFrame1000: one countdown tick plus every other key press, and the frame drawn; median ns/op of the runs."}
-	first := row{what: "TUI start to first frame", unit: unitDuration, limit: 100e-3, baseName: "—",
-		note: "tui.BenchmarkStartToFirstFrame: new client and model, status + user token + projects + tracked tokens over a Unix socket, first View."}
-	m, err := goBench("./tui/", "^(BenchmarkFrame1000|BenchmarkStartToFirstFrame)$", count, benchtime)
-	if err != nil {
-		frame.err, first.err = err, err
-		return []row{frame, first}
+	type spec struct {
+		bench, what string
+		limit       float64
+		note        string
 	}
-	var ok bool
-	if frame.value, ok = m["BenchmarkFrame1000"]; !ok {
-		frame.err = fmt.Errorf("no result for BenchmarkFrame1000")
+	specs := []spec{
+		{"BenchmarkFrame1000", "TUI Update+View, 1,000 projects", 2e-3,
+			"tui.BenchmarkFrame1000 and BenchmarkFrame10000: one countdown tick plus every other key press, and the frame drawn; median ns/op of the runs."},
+		{"BenchmarkFrame10000", "TUI Update+View, 10,000 projects (1,000 tracked)", 2e-3, ""},
+		{"BenchmarkStartToFirstFrame", "TUI start to first frame, 6 projects", 100e-3,
+			"tui.BenchmarkStartToFirstFrame and BenchmarkStartToFirstFrame10000: new client and model, status + user token + projects + tracked tokens over a Unix socket, first View."},
+		{"BenchmarkStartToFirstFrame10000", "TUI start to first frame, 10,000 projects (1,000 tracked)", 100e-3, ""},
 	}
-	if first.value, ok = m["BenchmarkStartToFirstFrame"]; !ok {
-		first.err = fmt.Errorf("no result for BenchmarkStartToFirstFrame")
+	names := make([]string, len(specs))
+	for i, sp := range specs {
+		names[i] = sp.bench
 	}
-	return []row{frame, first}
+	m, err := goBench("./tui/", "^("+strings.Join(names, "|")+")$", count, benchtime)
+	rows := make([]row, len(specs))
+	for i, sp := range specs {
+		r := row{what: sp.what, unit: unitDuration, limit: sp.limit, baseName: "—", note: sp.note, err: err}
+		if err == nil {
+			var ok bool
+			if r.value, ok = m[sp.bench]; !ok {
+				r.err = fmt.Errorf("no result for %s", sp.bench)
+			}
+		}
+		rows[i] = r
+	}
+	return rows
 }

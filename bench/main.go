@@ -12,12 +12,15 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/slices-ri/slices-agent/ipc"
 )
 
 // config is the size of a run.
@@ -141,24 +144,14 @@ func measure(cfg config, logf func(string, ...any)) ([]row, runInfo, error) {
 	if err != nil {
 		return nil, info, err
 	}
-	rows = append(rows, rssRow(a, 10, 20<<20, cfg.settle))
+	idle := rssRow(a, 10, 20<<20, cfg.settle)
+	rows = append(rows, idle)
 
-	logf("agent with 1,000 tracked projects")
-	big, err := l.agent("agent-1000", portalURL)
-	if err == nil {
-		err = big.login()
-	}
-	if err == nil {
-		_, err = big.track(1000)
-	}
-	if err != nil {
-		rows = append(rows, row{what: "agent RSS, idle after login, 1,000 tracked projects", unit: unitBytes, limit: 40 << 20, err: err})
-	} else {
-		rows = append(rows, rssRow(big, 1000, 40<<20, cfg.settle))
-	}
-	if big != nil {
-		big.stop()
-	}
+	logf("the same agent with 256 event subscribers")
+	rows = append(rows, subscribersRow(a, 256, idle, cfg.settle))
+
+	logf("agent with 10,000 projects listed, 1,000 tracked")
+	rows = append(rows, l.scaleRow(cfg.settle))
 
 	logf("socket: agent against the bare server, 1 and 64 clients")
 	bareSock, err := l.bareServer()
@@ -198,4 +191,56 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// subscribersRow reads the agent's VmRSS while n clients, each on its own
+// connection, follow GET /v1/events, beside its idle figure.
+func subscribersRow(a *agentProc, n int, idle row, settle time.Duration) row {
+	r := row{what: fmt.Sprintf("agent RSS, 10 tracked projects, %d event subscribers", n), unit: unitBytes, limit: 40 << 20,
+		baseName: "idle, no subscribers", baseline: idle.value,
+		note: fmt.Sprintf("%d ipc.Clients in the benchmark process, each with its own connection, following GET /v1/events; "+
+			"VmRSS after %s. The baseline is the row above: the same agent with none.", n, settle)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for i := 0; i < n; i++ {
+		c := ipc.NewClient(a.socket)
+		defer c.Close()
+		if _, err := c.Events(ctx); err != nil {
+			r.err = fmt.Errorf("subscriber %d: %w", i+1, err)
+			return r
+		}
+	}
+	time.Sleep(settle)
+	r.value, r.err = vmRSS(a.pid())
+	return r
+}
+
+// scaleRow starts a portal with 10,000 projects and an agent that lists them
+// and tracks 1,000, and reads the agent's VmRSS once idle.
+func (l *lab) scaleRow(settle time.Duration) row {
+	r := row{what: "agent RSS, 10,000 projects listed, 1,000 tracked", unit: unitBytes, limit: 64 << 20,
+		note: "A second emulated portal with --projects 10000; the agent lists them all (its catalog) and holds a token for " +
+			"each of the first 1,000 (tracked, renewed), then idles as the 10-project row."}
+	url, err := l.portal("portal-10000", "--projects", "10000")
+	if err != nil {
+		r.err = err
+		return r
+	}
+	big, err := l.agent("agent-10000", url)
+	if err == nil {
+		err = big.login()
+	}
+	if err == nil {
+		_, err = big.track(1000)
+	}
+	if big != nil {
+		defer big.stop()
+	}
+	if err != nil {
+		r.err = err
+		return r
+	}
+	time.Sleep(settle)
+	r.value, r.err = vmRSS(big.pid())
+	return r
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -114,7 +115,7 @@ func (r row) targetText() string {
 		op = "≥"
 	}
 	if r.ratioOf {
-		return fmt.Sprintf("%s %.2g×", op, r.limit)
+		return op + " " + strconv.FormatFloat(r.limit, 'f', -1, 64) + "×"
 	}
 	return op + " " + r.unit.format(r.limit)
 }

@@ -129,55 +129,72 @@ func runOnce(c command) (time.Duration, error) {
 	return d, nil
 }
 
+// wholeRounds is how many times the commands take turns: each command's
+// runs are spread over that many rounds, so drift on a shared machine hits
+// every command alike.
+const wholeRounds = 10
+
 // timeCommands returns each command's median wall time in seconds over runs
-// runs after warmup warm-up runs: with hyperfine -N (no shell) when it is
-// installed, else with an interleaved fork/exec loop here.
+// runs after warmup warm-up runs, the commands alternating: with hyperfine
+// -N (no shell) when it is installed, in rounds, else with an interleaved
+// fork/exec loop here.
 func timeCommands(cs []command, warmup, runs int, dir string) (map[string]float64, string, error) {
 	if _, err := exec.LookPath("hyperfine"); err == nil {
 		m, err := hyperfine(cs, warmup, runs, dir)
-		return m, "hyperfine -N", err
+		return m, fmt.Sprintf("hyperfine -N in %d alternating rounds", wholeRounds), err
 	}
 	m, err := forkLoop(cs, warmup, runs)
-	return m, "fork/exec loop", err
+	return m, "an interleaved fork/exec loop", err
 }
 
 func hyperfine(cs []command, warmup, runs int, dir string) (map[string]float64, error) {
+	times := make(map[string][]float64)
+	per := max(1, runs/wholeRounds)
+	for round := 0; round < wholeRounds; round++ {
+		for i, c := range cs { // one hyperfine per command: each has its own environment
+			w := 0
+			if round == 0 {
+				w = warmup
+			}
+			js := filepath.Join(dir, fmt.Sprintf("hyperfine-%d.json", i))
+			cmd := exec.Command("hyperfine", "-N", "--style", "none", "--warmup", fmt.Sprint(w), "--runs", fmt.Sprint(per),
+				"--export-json", js, strings.Join(c.argv, " "))
+			cmd.Env = append(os.Environ(), c.env...)
+			if b, err := cmd.CombinedOutput(); err != nil {
+				return nil, fmt.Errorf("hyperfine %s: %v: %s", c.name, err, strings.TrimSpace(string(b)))
+			}
+			b, err := os.ReadFile(js)
+			if err != nil {
+				return nil, err
+			}
+			ts, err := parseHyperfine(b)
+			if err != nil {
+				return nil, err
+			}
+			times[c.name] = append(times[c.name], ts...)
+		}
+	}
 	out := make(map[string]float64)
-	for i, c := range cs { // one hyperfine per command: each has its own environment
-		js := filepath.Join(dir, fmt.Sprintf("hyperfine-%d.json", i))
-		cmd := exec.Command("hyperfine", "-N", "--style", "none", "--warmup", fmt.Sprint(warmup), "--runs", fmt.Sprint(runs),
-			"--export-json", js, strings.Join(c.argv, " "))
-		cmd.Env = append(os.Environ(), c.env...)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("hyperfine %s: %v: %s", c.name, err, strings.TrimSpace(string(b)))
-		}
-		b, err := os.ReadFile(js)
-		if err != nil {
-			return nil, err
-		}
-		m, err := parseHyperfine(b)
-		if err != nil {
-			return nil, err
-		}
-		out[c.name] = m
+	for k, v := range times {
+		out[k] = median(v)
 	}
 	return out, nil
 }
 
-// parseHyperfine reads the median of the one result in hyperfine's JSON export.
-func parseHyperfine(b []byte) (float64, error) {
+// parseHyperfine reads the wall times of the one result in hyperfine's JSON export.
+func parseHyperfine(b []byte) ([]float64, error) {
 	var v struct {
 		Results []struct {
-			Median float64 `json:"median"`
+			Times []float64 `json:"times"`
 		} `json:"results"`
 	}
 	if err := json.Unmarshal(b, &v); err != nil {
-		return 0, fmt.Errorf("hyperfine json: %w", err)
+		return nil, fmt.Errorf("hyperfine json: %w", err)
 	}
-	if len(v.Results) != 1 || v.Results[0].Median <= 0 {
-		return 0, errors.New("hyperfine json: want one result with a median")
+	if len(v.Results) != 1 || len(v.Results[0].Times) == 0 {
+		return nil, errors.New("hyperfine json: want one result with its times")
 	}
-	return v.Results[0].Median, nil
+	return v.Results[0].Times, nil
 }
 
 // forkLoop runs the commands round-robin, so drift on a shared machine hits each alike.
@@ -201,28 +218,40 @@ func forkLoop(cs []command, warmup, runs int) (map[string]float64, error) {
 	return out, nil
 }
 
-// wholeRows time 'slices-agent token NAME' as a whole process beside
-// 'ssh-add -l' (ssh-agent holding one key) and 'oidc-token bench' (oidc-agent
-// against the emulated portal), all in this run.
+// wholeRows time 'slices-agent token NAME' and 'slices-agent prompt NAME' as
+// whole processes beside 'ssh-add -l' (ssh-agent holding one key) and
+// 'oidc-token bench' (oidc-agent against the emulated portal), and the Go
+// floor, all alternating in this run.
 func (l *lab) wholeRows(a *agentProc, name, plainBin string, cfg config) []row {
-	ours := command{name: "release", argv: []string{filepath.Join(l.bin, "slices-agent"), "-a", a.socket, "token", name}}
-	plain := command{name: "plain", argv: []string{filepath.Join(plainBin, "slices-agent"), "-a", a.socket, "token", name}}
-	floor := command{name: "floor", argv: []string{filepath.Join(l.bin, "floor"), a.socket, name}}
-	what := "`slices-agent token " + name + "`, whole process, median of " + fmt.Sprint(cfg.runs)
-	rows := []row{
-		{what: what, unit: unitDuration, limit: 1, ratioOf: true},
-		{what: what, unit: unitDuration, limit: 1, ratioOf: true},
-		{what: "same, built by a default 'go build' (cgo, symbols)", unit: unitDuration, info: true, ratioOf: true,
-			note: "The plain 'go build' binary links libc dynamically (cgo is on by default for net and os/user); " +
-				"the release rows above use CGO_ENABLED=0 -trimpath -ldflags='-s -w': a static binary skips the dynamic loader."},
-		{what: "floor: a minimal Go HTTP client over the socket", unit: unitDuration, info: true,
-			note: "bench/floor, built like the release binary: one HTTP request over the Unix socket, nothing else. " +
-				"No Go program can start faster than its runtime; this row shows where that floor lies."},
-		{what: "floor: a minimal Go HTTP client over the socket", unit: unitDuration, info: true},
+	agentBin := filepath.Join(l.bin, "slices-agent")
+	cs := []command{
+		{name: "token", argv: []string{agentBin, "-a", a.socket, "token", name}},
+		{name: "prompt", argv: []string{agentBin, "-a", a.socket, "prompt", name}},
+		{name: "plain", argv: []string{filepath.Join(plainBin, "slices-agent"), "-a", a.socket, "token", name}},
+		{name: "floor", argv: []string{filepath.Join(l.bin, "floor"), a.socket, name}},
 	}
+	runs := fmt.Sprint(cfg.runs)
+	type spec struct {
+		what, ours, base string
+		limit            float64
+		info             bool
+		note             string
+	}
+	specs := []spec{
+		{what: "`slices-agent token " + name + "`, whole process, median of " + runs, ours: "token", base: "ssh", limit: 1},
+		{what: "`slices-agent token " + name + "`, whole process, median of " + runs, ours: "token", base: "oidc", limit: 1},
+		{what: "`slices-agent prompt " + name + "`, whole process, median of " + runs, ours: "prompt", base: "oidc", limit: 1,
+			note: "prompt asks for the agent's status (GET /v1/status, JSON) and prints 'slices:NAME 57m'; the agent tracks 10 projects."},
+		{what: "same token, built by a default 'go build' (cgo, symbols)", ours: "plain", base: "oidc", info: true,
+			note: "The plain 'go build' binary links libc dynamically (cgo is on by default for net and os/user); " +
+				"the release rows use CGO_ENABLED=0 -trimpath -ldflags='-s -w': a static binary skips the dynamic loader."},
+		{what: "Go floor: a minimal Go HTTP client over the socket", ours: "floor", base: "oidc", info: true,
+			note: "bench/floor, built like the release binary: one HTTP request over the Unix socket with net/http's client, nothing else. " +
+				"No Go program that links net/http starts faster than this; it shows where the floor of a Go client lies."},
+	}
+	rows := make([]row, len(specs))
 	ssh, sshErr := l.sshAgent()
 	oidc, oidcErr := l.oidcAgent(a.portal)
-	cs := []command{ours, plain, floor}
 	if sshErr == nil {
 		cs = append(cs, ssh)
 	}
@@ -231,21 +260,23 @@ func (l *lab) wholeRows(a *agentProc, name, plainBin string, cfg config) []row {
 	}
 	var m map[string]float64
 	var how string
-	_, err := runOnce(ours)
+	_, err := runOnce(cs[0])
+	if err == nil {
+		_, err = runOnce(cs[1])
+	}
 	if err == nil {
 		m, how, err = timeCommands(cs, cfg.warmup, cfg.runs, l.dir)
 	}
-	for i := range rows {
-		r := &rows[i]
+	for i, sp := range specs {
+		r := row{what: sp.what, unit: unitDuration, limit: sp.limit, ratioOf: true, info: sp.info, note: sp.note}
 		base, baseErr := ssh, sshErr
-		if i == 1 || i == 4 {
+		if sp.base == "oidc" {
 			base, baseErr = oidc, oidcErr
 		}
 		r.baseName = base.name
 		switch {
 		case err != nil:
 			r.err = err
-			continue
 		case baseErr != nil:
 			var s skipError
 			if errors.As(baseErr, &s) {
@@ -253,12 +284,13 @@ func (l *lab) wholeRows(a *agentProc, name, plainBin string, cfg config) []row {
 			} else {
 				r.err = baseErr
 			}
-			continue
+		default:
+			r.baseline = m[base.name]
+			r.value = m[sp.ours]
 		}
-		r.baseline = m[base.name]
-		r.value = m[[]string{"release", "release", "plain", "floor", "floor"}[i]]
+		rows[i] = r
 	}
-	rows[0].note = fmt.Sprintf("Timed with %s, %d warm-up runs then %d runs per command, median wall time. "+
+	rows[0].note = fmt.Sprintf("Timed with %s (%d warm-up runs, then %d runs per command), median wall time. "+
 		"ssh-add -l asks a running ssh-agent holding one ed25519 key; oidc-token asks oidc-agent 4.2.6 for the cached "+
 		"access token of an account made with oidc-gen against the emulated portal; slices-agent asks for a tracked "+
 		"project's token by name.", how, cfg.warmup, cfg.runs)
