@@ -52,7 +52,7 @@ func press(m Model, keys ...string) Model {
 func TestFrameFitsTerminal(t *testing.T) {
 	for _, size := range [][2]int{{120, 35}, {80, 24}, {60, 15}} {
 		m, _ := newTestModel(t, newFakeAgent(6), size[0], size[1])
-		for name, mm := range map[string]Model{"list": m, "detail": press(m, "down", "enter"), "login": press(m, "l"), "warnings": press(m, "!")} {
+		for name, mm := range map[string]Model{"list": m, "detail": press(m, "enter"), "login": press(m, "l"), "warnings": press(m, "!")} {
 			lines := strings.Split(mm.View(), "\n")
 			if len(lines) != size[1] {
 				t.Errorf("%dx%d %s: %d lines", size[0], size[1], name, len(lines))

@@ -45,8 +45,8 @@ func TestWarningsComeAndGoWithEvents(t *testing.T) {
 	if b := bannerLine(m); !strings.HasPrefix(b, "⚠ login required") || !strings.Contains(b, "(+1 more, ! to list)") {
 		t.Errorf("banner %q, want the login first and one more", b)
 	}
-	if v := press(m, "!").View(); !strings.Contains(v, "agent: renewing the project token of ilabt-dev fails (portal: 502)") ||
-		!strings.Contains(v, "agent: the portal refused the stored login") {
+	if v := press(m, "!").View(); !strings.Contains(v, "cause: renewing the project token of ilabt-dev fails (portal: 502)") ||
+		!strings.Contains(v, "cause: the portal refused the stored login") {
 		t.Errorf("! does not list both warnings with the agent's words:\n%s", v)
 	}
 
