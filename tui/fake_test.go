@@ -2,10 +2,10 @@ package tui
 
 import (
 	"context"
-	"reflect"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sync"
 	"time"
 

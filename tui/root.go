@@ -207,12 +207,13 @@ func (m Model) toFocused(msg tea.KeyMsg) (Model, tea.Cmd) {
 // openHelp puts the help of the screen in front on the screen.
 func (m *Model) openHelp() {
 	m.helpFrom = m.focus
-	title, keys := "project list", any(m.list.Keys())
+	// Every key of the screen, not only those that do something this moment.
+	title, keys := "project list", any(m.list.keys)
 	switch m.focus {
 	case focusDetail:
-		title, keys = "detail", m.detail.Keys()
+		title, keys = "detail", m.detail.keys
 	case focusLogin:
-		title, keys = "login", m.login.Keys()
+		title, keys = "login", m.login.keys
 	case focusWarnings:
 		title, keys = "warnings", m.warnPage.Keys()
 	}
