@@ -162,7 +162,8 @@ func (m Model) warnings() []warning {
 }
 
 // groupPortalDown folds the renewal warnings whose cause is the portal not
-// answering into one warning naming how many tokens it hits.
+// answering into one warning naming how many tokens it hits, when it hits
+// more than one.
 func (m Model) groupPortalDown(ws []warning) []warning {
 	var down warning
 	down.kind = warnPortalDown
@@ -177,8 +178,8 @@ func (m Model) groupPortalDown(ws []warning) []warning {
 		}
 		keep = append(keep, w)
 	}
-	if len(down.affected) == 0 {
-		return ws
+	if len(down.affected) < 2 {
+		return ws // one token: its own warning says more
 	}
 	sort.Strings(down.affected)
 	return append(keep, down)
