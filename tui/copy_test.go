@@ -22,10 +22,13 @@ func copyKey(m Model, keys ...string) (Model, tea.Cmd) {
 	m = press(m, keys[:len(keys)-1]...)
 	next, cmd := m.Update(keyMsg(keys[len(keys)-1]))
 	m = next.(Model)
-	msg := cmd() // the list asks the root to copy
-	next, cmd = m.Update(msg)
-	m = next.(Model)
-	msg = cmd() // copyCmd: fetch and copy
+	msg := cmd()
+	if _, ok := msg.(intentMsg); ok { // the list asks the root to copy
+		next, cmd = m.Update(msg)
+		m = next.(Model)
+		msg = cmd()
+	}
+	// msg is copyCmd's: fetched and copied
 	next, cmd = m.Update(msg)
 	return next.(Model), cmd
 }
