@@ -186,6 +186,7 @@ func (d *detailModel) Refresh() {
 		s = d.c.styles.Stale.Render(ansi.Strip(s))
 	}
 	d.vp.SetContent(s)
+	d.vp.SetYOffset(d.vp.YOffset) // the content may have shrunk (a token dropped)
 	if d.toToken && d.reveal {
 		d.vp.SetYOffset(max(d.tokenLine-2, 0))
 	}

@@ -30,7 +30,10 @@ func newPage(c common, k KeyMap) pageModel {
 func (p *pageModel) SetSize(w, h int) { p.vp.Width, p.vp.Height = max(w, 1), max(h, 1) }
 
 // SetContent replaces the text, keeping the scroll position where it can.
-func (p *pageModel) SetContent(s string) { p.vp.SetContent(s) }
+func (p *pageModel) SetContent(s string) {
+	p.vp.SetContent(s)
+	p.vp.SetYOffset(p.vp.YOffset)
+}
 
 // Update scrolls, and asks the root to close the page on Back.
 func (p pageModel) Update(msg tea.Msg) (pageModel, tea.Cmd) {
