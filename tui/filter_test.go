@@ -29,7 +29,7 @@ func TestTrackedProjectsComeFirstThenByName(t *testing.T) {
 
 func TestFilterByRoleStateAndName(t *testing.T) {
 	f := newFakeAgent(6)
-	f.track(0, t0.Add(-50*time.Minute), nil) // gpu-cluster: 10m of 1h left, under a quarter: expiring
+	f.track(0, t0.Add(-50*time.Minute), nil)                // gpu-cluster: 10m of 1h left, under a quarter: expiring
 	f.track(3, t0.Add(-59*time.Minute-30*time.Second), nil) // summer-school: 30s left: critical
 	m, _ := newTestModel(t, f, 100, 30)
 	for _, tc := range []struct {
