@@ -68,7 +68,8 @@ func (m *Model) apply(msg loadedMsg) {
 		m.user.tok = newTokenInfo(*msg.user, "")
 	}
 	m.projErr = ""
-	if msg.projErr != nil {
+	if msg.projErr != nil && !ipc.HasCode(msg.projErr, ipc.CodeLoginRequired) && !ipc.HasCode(msg.projErr, ipc.CodeLocked) {
+		// (a login required and a lock have their own lines)
 		m.projErr = describeErr(msg.projErr)
 	}
 	old := m.byID

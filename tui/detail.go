@@ -160,6 +160,15 @@ func (d detailModel) Keys() detailKeys {
 	k.Track.SetEnabled(!r.user && !r.p.Tracked)
 	k.Untrack.SetEnabled(!r.user && r.p.Tracked)
 	k.Renew.SetEnabled(r.user || r.p.Tracked)
+	if d.c.locked || d.c.stale { // they would only say why they cannot
+		for _, b := range []*key.Binding{&k.Copy, &k.Renew, &k.Track, &k.Untrack} {
+			b.SetEnabled(false)
+		}
+	}
+	scrolls := d.vp.TotalLineCount() > d.vp.Height
+	for _, b := range []*key.Binding{&k.Home, &k.End, &k.Up, &k.Down, &k.PageUp, &k.PageDown} {
+		b.SetEnabled(scrolls)
+	}
 	return k
 }
 
@@ -298,7 +307,7 @@ func (d *detailModel) content() string {
 	write(prettyJSON(dec.ClaimsJSON, w))
 	write("\n" + st.Section.Render("Raw token") + "\n")
 	if d.reveal {
-		write(st.Muted.Render(ansi.Truncate(fmt.Sprintf("%d characters, nothing else on its lines: select them, or press c to copy · v hides it", len(r.tok.raw)), w, "…")) + "\n")
+		write(st.Muted.Render(ansi.Truncate(fmt.Sprintf("%d characters · select the lines below, or press c · v hides it", len(r.tok.raw)), w, "…")) + "\n")
 		d.tokenLine = lines
 		// No indent and no margin: the lines are the token, cut only at the
 		// width of the pane.

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -56,6 +57,7 @@ type listModel struct {
 	input     textinput.Model
 	filtering bool // typing a filter
 	q         query
+	empty     string // said after "No projects." (how to get some)
 }
 
 // newList returns an empty list.
@@ -69,7 +71,7 @@ func newList(c common, k KeyMap) listModel {
 // SetSize sets the cells the list draws in.
 func (l *listModel) SetSize(w, h int) {
 	l.width, l.height = w, max(h, 2)
-	l.input.Width = max(w-len(l.input.Prompt)-2, 4)
+	l.input.Width = max(w-lipgloss.Width(l.input.Prompt)-5, 4)
 	l.scroll()
 }
 
@@ -210,6 +212,11 @@ func (l listModel) Keys() listKeys {
 		k.Untrack.SetEnabled(r.p.Tracked && !l.filtering)
 		k.Renew.SetEnabled(r.p.Tracked && !l.filtering)
 	}
+	if l.c.locked || l.c.stale { // they would only say why they cannot
+		for _, b := range []*key.Binding{&k.Reveal, &k.Copy, &k.Renew, &k.Track, &k.Untrack} {
+			b.SetEnabled(false)
+		}
+	}
 	k.Accept.SetEnabled(l.filtering)
 	k.ClearFilter.SetEnabled(l.filtering || !l.q.empty())
 	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End, &k.Filter} {
@@ -252,7 +259,7 @@ func (l listModel) View() string {
 	}
 	switch {
 	case len(l.all) == 0:
-		lines = append(lines, st.Muted.Render("  No projects."))
+		lines = append(lines, st.Muted.Render("  No projects."+l.empty))
 	case len(l.visible) == 0:
 		lines = append(lines, st.Muted.Render(ansi.Truncate("  No project matches “"+safe(l.input.Value())+"”: esc clears the filter", l.width, "…")))
 	}

@@ -140,9 +140,11 @@ func (m Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// wide tells whether the list and the detail pane stand side by side.
+// wide tells whether the list and the detail pane stand side by side. A
+// revealed token takes the whole width, so that selecting its lines in the
+// terminal takes nothing else.
 func (m Model) wide() bool {
-	return m.width >= wideAt && (m.focus == focusList || m.focus == focusDetail)
+	return m.width >= wideAt && (m.focus == focusList || m.focus == focusDetail) && !m.detail.reveal
 }
 
 // selected is the project (or user token) the keys are about: the detail

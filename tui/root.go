@@ -101,6 +101,10 @@ func (m *Model) sync() {
 	m.c.stale = m.conn == connLost
 	m.c.locked = m.conn != connNone && m.status.Locked
 	m.list.c, m.detail.c, m.login.c, m.warnPage.c, m.help.c = m.c, m.c, m.c, m.c, m.c
+	m.list.empty = ""
+	if m.conn == connLive && !m.status.User.LoggedIn {
+		m.list.empty = " Log in to list yours: press l."
+	}
 	m.list.refresh()
 	if m.wide() && m.focus == focusList {
 		if r := m.list.selected(); r != m.detail.row {

@@ -55,7 +55,7 @@ func (m Model) bodyHeight() int {
 func (m *Model) layout() {
 	h := m.bodyHeight()
 	lw, dw := m.width, m.width
-	if m.width >= wideAt {
+	if m.wide() {
 		lw = m.width * 45 / 100
 		dw = m.width - lw - 3
 	}
@@ -113,6 +113,9 @@ func (m Model) shortHelp() string {
 		tail = append(tail, item(m.keys.Quit))
 	}
 	var head []string
+	if m.conn == connLive && !m.status.User.LoggedIn && !m.status.Locked && m.focus != focusLogin {
+		head = append(head, item(m.keys.Login))
+	}
 	for _, b := range m.focusedKeys() {
 		if b.Enabled() && b.Help().Key != "" {
 			head = append(head, item(b))
