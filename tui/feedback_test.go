@@ -158,7 +158,7 @@ func TestFailedLoginSaysHowToRetry(t *testing.T) {
 		t.Errorf("failed login:\n%s", v)
 	}
 	before := len(f.callLog())
-	m = press(m, "l")
+	press(m, "l")
 	if calls := f.callLog()[before:]; len(calls) == 0 || calls[0] != "StartLogin" {
 		t.Errorf("l after a failed login calls %v", calls)
 	}

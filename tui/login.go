@@ -140,11 +140,7 @@ func (l loginModel) View() string {
 	st := l.c.styles
 	inner := max(l.width-4, 10)
 	var lines []string
-	add := func(s string) {
-		for _, p := range strings.Split(wrap(s, inner), "\n") {
-			lines = append(lines, p)
-		}
-	}
+	add := func(s string) { lines = append(lines, strings.Split(wrap(s, inner), "\n")...) }
 	add(st.Title.Render("Log in to Slices"))
 	add("")
 	switch {
