@@ -88,3 +88,21 @@ func TestWideTerminalsShowListAndDetailSideBySide(t *testing.T) {
 		t.Errorf("at 139 columns the detail stands beside the list:\n%s", v)
 	}
 }
+
+func TestRevealTakesTheWholeWidthAndBackHidesIt(t *testing.T) {
+	f := newFakeAgent(6)
+	m, _ := newTestModel(t, f, 160, 40)
+	m = press(m, "v")
+	raw := f.tokens[projID(1)].Token
+	v := m.View()
+	if strings.Contains(v, "│") || strings.Contains(v, "┃") || !strings.Contains(v, raw[:150]) {
+		t.Errorf("a revealed token at 160 columns is not on lines of its own, full width:\n%s", v)
+	}
+	m = press(m, "esc")
+	if m.detail.reveal || strings.Contains(m.View(), raw[:40]) {
+		t.Errorf("esc leaves the token revealed:\n%s", m.View())
+	}
+	if v := m.View(); !strings.Contains(v, "│") {
+		t.Errorf("back on the list the detail no longer stands beside it:\n%s", v)
+	}
+}

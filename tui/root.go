@@ -266,6 +266,7 @@ func (m Model) intent(msg intentMsg) (Model, tea.Cmd) {
 		case m.focus == focusHelp:
 			m.focus = m.helpFrom
 		default:
+			m.detail.Hide() // a token shown stays only while its pane is in front
 			m.focus = focusList
 		}
 		return m, nil
