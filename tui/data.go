@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"time"
+
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/slices-ri/slices-agent/ipc"
@@ -133,6 +135,10 @@ func (m *Model) applyStatus(st ipc.Status) []string {
 	if !st.User.LoggedIn {
 		m.user.tok = nil
 	}
+	m.user.iat = time.Time{}
+	if st.User.IssuedAt != nil {
+		m.user.iat = *st.User.IssuedAt
+	}
 	var refetch []string
 	tracked := make(map[string]ipc.ProjectStatus, len(st.Projects))
 	for _, p := range st.Projects {
@@ -149,6 +155,10 @@ func (m *Model) applyStatus(st ipc.Status) []string {
 			r.p.Role, r.role = ps.Role, safe(ps.Role)
 		}
 		r.p.TokenExpiresAt = ps.ExpiresAt
+		r.iat = time.Time{}
+		if ps.IssuedAt != nil {
+			r.iat = *ps.IssuedAt
+		}
 		if ps.ExpiresAt != nil && !st.Locked && (r.tok == nil || !r.tok.exp.Equal(*ps.ExpiresAt)) {
 			refetch = append(refetch, r.p.ID)
 		}

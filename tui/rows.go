@@ -54,6 +54,7 @@ type row struct {
 	state   string
 	lastErr string    // in words, escaped
 	renewed time.Time // when the agent last said it renewed this token
+	iat     time.Time // when the token's lifetime began, as the agent's status says
 	user    bool      // the user token, not a project
 }
 
@@ -103,10 +104,10 @@ func (r *row) projectEnds() time.Time {
 
 // issuedAt is when the row's token was issued; zero when unknown.
 func (r *row) issuedAt() time.Time {
-	if r.tok != nil {
+	if r.tok != nil && !r.tok.iat.IsZero() {
 		return r.tok.iat
 	}
-	return time.Time{}
+	return r.iat
 }
 
 // level is how much time a token has left, for colour and glyph.
