@@ -195,3 +195,18 @@ func TestDetailHomeAndEnd(t *testing.T) {
 		t.Errorf("g does not go to the top: offset %d", m.detail.vp.YOffset)
 	}
 }
+
+func TestTheLoginQuestionAnswersTheFootersKeys(t *testing.T) {
+	m, _ := newTestModel(t, newFakeAgent(6), 100, 40)
+	m = press(m, "l")
+	if h := press(m, "?"); h.focus != focusHelp {
+		t.Errorf("? on the login question: focus %v", h.focus)
+	}
+	_, cmd := m.Update(keyMsg("q"))
+	if cmd == nil {
+		t.Fatal("q on the login question does nothing")
+	}
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Error("q on the login question does not quit")
+	}
+}

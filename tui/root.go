@@ -148,9 +148,6 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		}
 		return m, tea.Sequence(cmds...)
 	}
-	if m.focus == focusLogin && m.login.asking != "" {
-		return m.toFocused(msg) // y or n first
-	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		m.cancelOnEnd()
