@@ -78,7 +78,7 @@ func humanize(s string) string {
 // isPortalDown tells whether an error (lower case) says the portal did not
 // answer or answered with a server error.
 func isPortalDown(low string) bool {
-	for _, s := range []string{"portal unavailable", "portal_unavailable", "portal unreachable", "connection refused",
+	for _, s := range []string{"portal unavailable", "portal_unavailable", "portal unreachable", "portal is unreachable", "connection refused",
 		"no such host", "network is unreachable", "(http 502)", "(http 503)", "(http 504)"} {
 		if strings.Contains(low, s) {
 			return true

@@ -168,9 +168,13 @@ func (m Model) groupPortalDown(ws []warning) []warning {
 	var down warning
 	down.kind = warnPortalDown
 	keep := ws[:0:0]
+	hit := map[string]bool{} // a token can be both failing (event) and expired (status)
 	for _, w := range ws {
 		if (w.kind == warnExpired || w.kind == warnRenewalFailing) && isPortalDown(strings.ToLower(w.detail)) {
-			down.affected = append(down.affected, m.whose(w.project))
+			if !hit[w.project] {
+				hit[w.project] = true
+				down.affected = append(down.affected, m.whose(w.project))
+			}
 			if down.at.IsZero() || (!w.at.IsZero() && w.at.Before(down.at)) {
 				down.at = w.at
 			}
