@@ -144,6 +144,9 @@ func (m Model) statusLine() string {
 		left = m.list.Status()
 	case focusWarnings:
 		left = fmt.Sprintf("%d warnings", len(m.warnings()))
+		if len(m.warnings()) == 1 {
+			left = "1 warning"
+		}
 	case focusHelp:
 		left = "help · " + m.help.title
 	case focusLogin:
