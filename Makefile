@@ -3,13 +3,20 @@ GO        ?= go
 BIN       ?= bin
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test test-stress demo bench bench-smoke lint fuzz soak clean
+.PHONY: all build install test test-stress demo bench bench-smoke lint fuzz soak clean
 
 all: build
 
 ## build: the three binaries into ./bin; static, no cgo: 'slices-agent token' starts ~1 ms faster (docs/BENCHMARKS.md)
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN)/ ./cmd/...
+
+## install: the three binaries into $(PREFIX)/bin (default ~/.local/bin)
+PREFIX ?= $(HOME)/.local
+install: build
+	install -d "$(PREFIX)/bin"
+	install -m 0755 $(BIN)/slices-agent $(BIN)/slices-tui $(BIN)/slices-devportal "$(PREFIX)/bin/"
+	@case ":$$PATH:" in *":$(PREFIX)/bin:"*) ;; *) echo "note: $(PREFIX)/bin is not on your PATH; add it in your shell's rc file and open a new shell";; esac
 
 ## test: every test; the system keyring tests run on a private D-Bus with a throwaway gnome-keyring
 test:

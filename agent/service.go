@@ -192,16 +192,21 @@ func (a *Agent) tokenError(e *entry, minValid time.Duration, err error) error {
 		return ipc.UnknownProject(e.id)
 	}
 	a.mu.Lock()
-	stillValid := e.valid(a.now(), 0)
+	stillValid, exp := e.valid(a.now(), 0), e.exp
 	a.mu.Unlock()
 	msg := "no valid token for the " + e.label()
 	if err != nil {
 		msg += ": " + err.Error()
 	}
-	if stillValid {
+	switch {
+	case stillValid && minValid > 0:
 		return ipc.PortalUnavailable(
 			fmt.Sprintf("cannot renew the %s to last %s: %v", e.label(), minValid, err),
 			"the current token is still valid for less; retry later or ask for less with --min-valid")
+	case stillValid:
+		return ipc.PortalUnavailable(
+			fmt.Sprintf("cannot renew the %s now: %v", e.label(), err),
+			"the current token stays valid until "+exp.Local().Format("15:04:05")+" and the agent keeps retrying; see 'slices-agent status'")
 	}
 	return ipc.TokenUnavailable(msg, "the agent keeps retrying; check 'slices-agent status'")
 }

@@ -45,6 +45,7 @@ type env struct {
 	clientID string
 	keyring  string
 	noNotify bool // the daemon shows no desktop notifications
+	debug    bool // the daemon logs at debug level (-d)
 	json     bool
 	shell    string // sh, csh or fish, when chosen by a flag
 	unset    bool   // -k: print unset commands
@@ -91,6 +92,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if err := parseInterspersed(fs, rest, &e.args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			if cmd.name == "help" { // -h, --help: the list of commands
+				return report(stderr, cmd.run(ctx, e))
+			}
 			commandHelp(stdout, cmd, fs)
 			return 0
 		}

@@ -42,7 +42,7 @@ func init() {
 				projects = append(projects, s)
 				return nil
 			})
-			fs.DurationVar(&minValid, "min-valid", 0, "renew first unless each token is valid for at least `DURATION`")
+			minValidFlag(fs, &minValid, "renew first unless each token is valid for at least `DURATION`")
 		},
 		run: func(ctx context.Context, e *env) error { return execCmd(ctx, e, projects, minValid) }})
 }

@@ -50,10 +50,15 @@ func init() {
 	}
 	register(&command{name: "start", help: "start an agent if none answers, print its environment", flags: shellFlags, run: start(true)})
 	register(&command{name: "env", args: "[-s|-c|--fish]", help: "the same, for eval \"$(slices-agent env)\"", flags: shellFlags, run: start(false)})
-	register(&command{name: "-D", help: "run the agent in the foreground", run: foreground(false),
-		flags: func(fs *flag.FlagSet, e *env) { fs.Bool("D", true, "foreground"); daemonFlags(fs, e) }})
-	register(&command{name: "-d", help: "run the agent in the foreground with a debug log on stderr", run: foreground(true),
-		flags: func(fs *flag.FlagSet, e *env) { fs.Bool("d", true, "debug"); daemonFlags(fs, e) }})
+	// -D and -d may come together, as with ssh-agent: -d adds the debug log.
+	foregroundFlags := func(fs *flag.FlagSet, e *env) {
+		fs.Bool("D", true, "run in the foreground")
+		fs.BoolVar(&e.debug, "d", e.debug, "run in the foreground with a debug log on stderr")
+		daemonFlags(fs, e)
+	}
+	register(&command{name: "-D", help: "run the agent in the foreground", run: foreground, flags: foregroundFlags})
+	register(&command{name: "-d", help: "run the agent in the foreground with a debug log on stderr", run: foreground,
+		flags: func(fs *flag.FlagSet, e *env) { e.debug = true; foregroundFlags(fs, e) }})
 	register(&command{name: "stop", help: "stop the agent (-k also prints the unset commands)", run: stop,
 		flags: func(fs *flag.FlagSet, e *env) {
 			shellFlags(fs, e)
@@ -137,34 +142,33 @@ func lastLine(path string) string {
 }
 
 // foreground runs the daemon in this process.
-func foreground(debug bool) func(ctx context.Context, e *env) error {
-	return func(ctx context.Context, e *env) error {
-		level := slog.LevelInfo
-		if debug {
-			level = slog.LevelDebug
-		}
-		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-		cfg := agent.Config{
-			Socket:    e.socket,
-			PortalURL: e.portal,
-			ClientID:  e.clientID,
-			Keyring:   e.keyring,
-			Version:   Version,
-			NoNotify:  e.noNotify,
-			Logger:    log,
-		}
-		l, err := activationListener()
-		if err != nil {
-			return err
-		}
-		cfg.Listener = l
-		err = agent.Serve(ctx, cfg)
-		var live *ipc.LiveSocketError
-		if errors.As(err, &live) {
-			return &hinted{err: err, hint: "stop it with 'slices-agent -a " + e.socket + " stop', or use another socket with -a"}
-		}
+// foreground runs the agent in this process until it is stopped.
+func foreground(ctx context.Context, e *env) error {
+	level := slog.LevelInfo
+	if e.debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	cfg := agent.Config{
+		Socket:    e.socket,
+		PortalURL: e.portal,
+		ClientID:  e.clientID,
+		Keyring:   e.keyring,
+		Version:   Version,
+		NoNotify:  e.noNotify,
+		Logger:    log,
+	}
+	l, err := activationListener()
+	if err != nil {
 		return err
 	}
+	cfg.Listener = l
+	err = agent.Serve(ctx, cfg)
+	var live *ipc.LiveSocketError
+	if errors.As(err, &live) {
+		return &hinted{err: err, hint: "stop it with 'slices-agent -a " + e.socket + " stop', or use another socket with -a"}
+	}
+	return err
 }
 
 // stop asks the agent to stop; with -k it prints the unset commands.
