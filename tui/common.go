@@ -15,7 +15,7 @@ import (
 // it into each screen after every message, as soft-serve's common.Common is
 // shared.
 type common struct {
-	styles Styles
+	styles *Styles // a pointer: common is copied into every screen after every message
 	now    time.Time
 	times  timeFormat
 	stale  bool // the agent went away: rows and detail are the last data, greyed

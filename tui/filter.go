@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -53,6 +54,9 @@ func (q query) empty() bool { return len(q.words)+len(q.roles)+len(q.states) == 
 // match tells whether r passes q as c sees it, and which bytes of r.name
 // the words matched.
 func (q query) match(r *row, c common) (bool, []int) {
+	if q.empty() {
+		return true, nil
+	}
 	if len(q.roles) > 0 && !anyPrefix(strings.ToLower(r.role), q.roles) {
 		return false, nil
 	}
@@ -69,7 +73,7 @@ func (q query) match(r *row, c common) (bool, []int) {
 			return false, nil
 		}
 	}
-	name, id := strings.ToLower(r.name), strings.ToLower(r.p.ID)
+	name, id := r.key, strings.ToLower(r.p.ID)
 	var idx []int
 	for _, w := range q.words {
 		j := strings.Index(name, w)
@@ -100,14 +104,21 @@ func anyPrefix(s string, prefixes []string) bool {
 // sortRows orders rows as the list shows them: tracked projects first, then
 // by name (ignoring case), then by id.
 func sortRows(rows []*row) {
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
-		if a.p.Tracked != b.p.Tracked {
-			return a.p.Tracked
-		}
-		if x, y := strings.ToLower(a.name), strings.ToLower(b.name); x != y {
-			return x < y
-		}
-		return a.p.ID < b.p.ID
-	})
+	if slices.IsSortedFunc(rows, compareRows) {
+		return // the common case: nothing moved since the last message
+	}
+	slices.SortStableFunc(rows, compareRows)
+}
+
+// compareRows orders two rows for sortRows.
+func compareRows(a, b *row) int {
+	switch {
+	case a.p.Tracked != b.p.Tracked && a.p.Tracked:
+		return -1
+	case a.p.Tracked != b.p.Tracked:
+		return 1
+	case a.key != b.key:
+		return strings.Compare(a.key, b.key)
+	}
+	return strings.Compare(a.p.ID, b.p.ID)
 }

@@ -84,12 +84,19 @@ func (l *listModel) SetRows(rows []*row) {
 // refresh sorts and filters the rows again, as their states change.
 func (l *listModel) refresh() {
 	sortRows(l.all)
-	l.visible = l.visible[:0]
-	l.matched = make(map[*row][]int)
+	// New slices and maps: a copy of the model (Update works on values)
+	// keeps its own.
+	l.visible = make([]*row, 0, len(l.all))
+	l.matched = nil
 	for _, r := range l.all {
 		if ok, idx := l.q.match(r, l.c); ok {
 			l.visible = append(l.visible, r)
-			l.matched[r] = idx
+			if idx != nil {
+				if l.matched == nil {
+					l.matched = make(map[*row][]int)
+				}
+				l.matched[r] = idx
+			}
 		}
 	}
 	l.cursor = 0

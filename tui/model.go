@@ -115,7 +115,8 @@ func New(opts Options) Model {
 		opts.Retry = 2 * time.Second
 	}
 	keys := DefaultKeyMap()
-	c := common{styles: DefaultStyles(), now: opts.Now()}
+	styles := DefaultStyles()
+	c := common{styles: &styles, now: opts.Now()}
 	ctx, cancel := context.WithCancel(context.Background())
 	m := Model{
 		opts: opts, keys: keys, c: c,

@@ -48,6 +48,7 @@ func newTokenInfo(t ipc.Token, id string) *tokenInfo {
 type row struct {
 	p       ipc.Project // as the agent gave it; p.ID and p.Name go back to the agent
 	name    string      // p.Name escaped for the terminal, or the id when there is none
+	key     string      // name in lower case, to sort and filter by
 	desc    string      // p.Description escaped
 	role    string      // p.Role escaped
 	tok     *tokenInfo
@@ -65,6 +66,7 @@ func (r *row) setProject(p ipc.Project) {
 	if r.name == "" {
 		r.name = safe(p.ID)
 	}
+	r.key = strings.ToLower(r.name)
 }
 
 // signature is the signature state of the row's token.
@@ -152,7 +154,7 @@ func (r *row) levelOf(c common) level {
 }
 
 // level returns the style and glyph of a level.
-func (s Styles) level(l level) (lipgloss.Style, string) {
+func (s *Styles) level(l level) (lipgloss.Style, string) {
 	switch l {
 	case levelPending:
 		return s.Muted, "…"

@@ -49,7 +49,7 @@ func signatureOf(ti *tokenInfo, id string) signature {
 // look is the style, glyph and state word of row r at level l: the agent's
 // state, except that a token whose signature is invalid never reads as valid
 // or expiring, and one nobody checked never reads as valid.
-func (r *row) look(st Styles, l level) (lipgloss.Style, string, string) {
+func (r *row) look(st *Styles, l level) (lipgloss.Style, string, string) {
 	s, glyph := st.level(l)
 	word := stateWord(r.state, l)
 	if r.tok == nil || (word != "valid" && word != "expiring") {

@@ -38,7 +38,7 @@ func TestSignatureStates(t *testing.T) {
 		if sig.state != tc.want {
 			t.Errorf("%s: %v, want %v (%+v)", tc.name, sig.state, tc.want, sig)
 		}
-		if got := sig.render(common{styles: DefaultStyles(), now: t0}); !strings.HasPrefix(got, tc.text) {
+		if got := sig.render(common{styles: new(DefaultStyles()), now: t0}); !strings.HasPrefix(got, tc.text) {
 			t.Errorf("%s: %q, want it to start %q", tc.name, got, tc.text)
 		}
 	}
