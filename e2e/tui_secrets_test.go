@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A token revealed in the TUI leaves the screen when the agent is locked,
@@ -74,4 +75,56 @@ func TestTUIKeysWhileTheAgentIsUnreachable(t *testing.T) {
 	tm.waitText("Project id      " + id)
 	tm.must("send-keys", "-t", "s", "r")
 	tm.waitText("the agent is unreachable: cannot renew")
+}
+
+// V shows the token alone on the terminal as one line the terminal wraps
+// itself (so a selection copies one line); a lock clears it from the screen
+// and the scrollback.
+func TestTUITokenOnOneLineGoesWithTheLock(t *testing.T) {
+	tm := newTmux(t)
+	t.Parallel()
+	p := startPortal(t)
+	h, id := startTUI(t, tm, p, nil)
+	pass := filepath.Join(h.dir, "pass")
+	if err := os.WriteFile(pass, []byte("a passphrase\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tok := strings.TrimSpace(h.mustRun("token", id))
+	joined := func() string { out, _ := tm.run("capture-pane", "-p", "-J", "-S", "-200", "-t", "s"); return out }
+	oneLine := func() bool {
+		for _, l := range strings.Split(joined(), "\n") {
+			if strings.TrimRight(l, " ") == tok {
+				return true
+			}
+		}
+		return false
+	}
+	open := func() {
+		t.Helper()
+		tm.must("send-keys", "-t", "s", "Enter")
+		tm.waitText("Project id")
+		tm.must("send-keys", "-t", "s", "V")
+		deadline := time.Now().Add(10 * time.Second)
+		for !oneLine() {
+			if time.Now().After(deadline) {
+				t.Fatalf("V did not show the token as one line; joined screen:\n%s", joined())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+
+	open()
+	tm.must("send-keys", "-t", "s", "Enter")
+	tm.waitText("the token was cleared from the terminal's screen")
+	if strings.Contains(joined(), tok[:40]) {
+		t.Errorf("the token stays on the screen or in its history after Enter:\n%s", joined())
+	}
+
+	tm.must("send-keys", "-t", "s", "Escape")
+	tm.waitText("1/6 projects")
+	open()
+	h.mustRun("lock", "--passphrase-file", pass)
+	tm.waitFor("the lock to clear the token and show the locked list", func(scr string) bool {
+		return strings.Contains(scr, "⊘ locked") && !strings.Contains(joined(), tok[:40])
+	})
 }

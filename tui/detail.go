@@ -20,23 +20,23 @@ import (
 // detailKeys is the detail pane's KeyMap.
 type detailKeys struct {
 	Back, Up, Down, PageUp, PageDown, Home, End key.Binding
-	Reveal, Copy, Renew, Track, Untrack         key.Binding
+	Reveal, OneLine, Copy, Renew, Track, Untrack key.Binding
 }
 
 // newDetailKeys takes the detail pane's bindings from k.
 func newDetailKeys(k KeyMap) detailKeys {
 	return detailKeys{Back: k.Back, Up: k.Up, Down: k.Down, PageUp: k.PageUp, PageDown: k.PageDown, Home: k.Home, End: k.End,
-		Reveal: k.Reveal, Copy: k.CopyProject, Renew: k.Renew, Track: k.Track, Untrack: k.Untrack}
+		Reveal: k.Reveal, OneLine: k.OneLine, Copy: k.CopyProject, Renew: k.Renew, Track: k.Track, Untrack: k.Untrack}
 }
 
 // ShortHelp implements help.KeyMap.
 func (k detailKeys) ShortHelp() []key.Binding {
-	return []key.Binding{k.Back, k.Reveal, k.Copy, k.Renew, k.Track, k.Untrack, k.Home, k.End}
+	return []key.Binding{k.Back, k.Reveal, k.OneLine, k.Copy, k.Renew, k.Track, k.Untrack, k.Home, k.End}
 }
 
 // FullHelp implements help.KeyMap.
 func (k detailKeys) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Back, k.Reveal, k.Copy, k.Renew, k.Track, k.Untrack}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}, {k.Back, k.Reveal, k.OneLine, k.Copy, k.Renew, k.Track, k.Untrack}}
 }
 
 // detailModel is the pane showing one token (a project's or the user's),
@@ -132,6 +132,11 @@ func (d detailModel) Update(msg tea.Msg) (detailModel, tea.Cmd) {
 			return d, say(d.row, why, true)
 		}
 		d.Reveal()
+	case key.Matches(km, k.OneLine):
+		if ok, why := d.canReveal(); !ok {
+			return d, say(d.row, why, true)
+		}
+		return d, ask(intentOneLine, d.row)
 	case key.Matches(km, k.Copy):
 		return d, ask(intentCopy, d.row)
 	case key.Matches(km, k.Renew):
@@ -154,6 +159,7 @@ func (d detailModel) Keys() detailKeys {
 	}
 	can, _ := d.canReveal()
 	k.Reveal.SetEnabled(can || d.reveal)
+	k.OneLine.SetEnabled(can && !d.c.stale)
 	if d.reveal {
 		k.Reveal.SetHelp("v", "hide token")
 	}
@@ -307,7 +313,7 @@ func (d *detailModel) content() string {
 	write(prettyJSON(dec.ClaimsJSON, w))
 	write("\n" + st.Section.Render("Raw token") + "\n")
 	if d.reveal {
-		write(st.Muted.Render(ansi.Truncate(fmt.Sprintf("%d characters · select the lines below, or press c · v hides it", len(r.tok.raw)), w, "…")) + "\n")
+		write(st.Muted.Render(ansi.Truncate(fmt.Sprintf("%d characters · c copies it · V shows it alone, one line to select · v hides it", len(r.tok.raw)), w, "…")) + "\n")
 		d.tokenLine = lines
 		// No indent and no margin: the lines are the token, cut only at the
 		// width of the pane.

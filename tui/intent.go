@@ -9,6 +9,7 @@ type intentKind int
 const (
 	intentOpen    intentKind = iota // open the detail of row
 	intentReveal                    // open the detail of row with its token shown
+	intentOneLine                   // show row's token alone on the terminal, one line
 	intentBack                      // close the screen in front
 	intentCopy                      // copy row's token
 	intentRenew                     // renew row's token now

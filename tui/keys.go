@@ -13,7 +13,7 @@ type KeyMap struct {
 	Filter                                key.Binding
 	Open, Back                            key.Binding
 	CopyProject, CopyUser                 key.Binding
-	Reveal                                key.Binding
+	Reveal, OneLine                       key.Binding
 	Renew, Track, Untrack                 key.Binding
 	Login, Retry, Yes, No                 key.Binding
 	Reload                                key.Binding
@@ -36,6 +36,7 @@ func DefaultKeyMap() KeyMap {
 		CopyProject: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy token")),
 		CopyUser:    key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "copy user token")),
 		Reveal:      key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "reveal token")),
+		OneLine:     key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "token on one line")),
 		Renew:       key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "renew now")),
 		Track:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "track")),
 		Untrack:     key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "untrack")),

@@ -75,6 +75,13 @@ func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 		return m, nil
 	case actionMsg:
 		return m.actionDone(msg)
+	case oneLineDoneMsg:
+		if msg.err != nil {
+			m.say(nil, "cannot show the token alone: "+describeErr(msg.err), true)
+		} else {
+			m.say(nil, "the token was cleared from the terminal's screen", false)
+		}
+		return m, nil
 	case loginStartedMsg:
 		m.login, _ = m.login.Update(msg)
 		if msg.err != nil {
@@ -281,6 +288,12 @@ func (m Model) intent(msg intentMsg) (Model, tea.Cmd) {
 			return m, tokenCmd(a, r.p.ID)
 		}
 		return m, nil
+	case intentOneLine:
+		if m.conn != connLive || m.status.Locked || r.tok == nil {
+			m.say(r, "no token to show: the agent is not answering or is locked", true)
+			return m, nil
+		}
+		return m, showOneLine(a, r)
 	case intentLogin:
 		m.login = newLogin(m.c, m.keys, "")
 		m.focus = focusLogin
