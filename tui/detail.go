@@ -19,7 +19,7 @@ import (
 
 // detailKeys is the detail pane's KeyMap.
 type detailKeys struct {
-	Back, Up, Down, PageUp, PageDown, Home, End key.Binding
+	Back, Up, Down, PageUp, PageDown, Home, End  key.Binding
 	Reveal, OneLine, Copy, Renew, Track, Untrack key.Binding
 }
 
