@@ -249,6 +249,8 @@ func (d *detailModel) content() string {
 	switch {
 	case lv == levelLocked:
 		field("Token", lst.Render(glyph+" locked")+" · the agent shows no token until 'slices-agent unlock'")
+	case r.user && r.tok == nil && r.p.ID == "":
+		field("Token", st.Expired.Render("not logged in")+" · press l to log in")
 	case !r.p.Tracked && !r.user:
 		field("Token", lst.Render(glyph+" not tracked")+" · a to track, c to copy (tracks it)")
 	case exp.IsZero():

@@ -210,3 +210,12 @@ func TestTheLoginQuestionAnswersTheFootersKeys(t *testing.T) {
 		t.Error("q on the login question does not quit")
 	}
 }
+
+func TestUserTokenDetailWhenLoggedOut(t *testing.T) {
+	f := newFakeAgent(6)
+	f.status.User = ipc.UserStatus{}
+	m, _ := newTestModel(t, f, 100, 40)
+	if v := press(m, "i").View(); !strings.Contains(v, "Token           not logged in · press l to log in") {
+		t.Errorf("user token detail when logged out:\n%s", v)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -216,7 +217,8 @@ func (m Model) toFocused(msg tea.KeyMsg) (Model, tea.Cmd) {
 func (m *Model) openHelp() {
 	m.helpFrom = m.focus
 	// Every key of the screen, not only those that do something this moment.
-	title, keys := "project list", any(m.list.keys)
+	var keys help.KeyMap = m.list.keys
+	title := "project list"
 	switch m.focus {
 	case focusDetail:
 		title, keys = "detail", m.detail.keys
@@ -226,10 +228,7 @@ func (m *Model) openHelp() {
 		title, keys = "warnings", m.warnPage.Keys()
 	}
 	m.layout()
-	m.help.Show(title, keys.(interface {
-		FullHelp() [][]key.Binding
-		ShortHelp() []key.Binding
-	}), m.keys.GlobalHelp())
+	m.help.Show(title, keys, m.keys.GlobalHelp())
 	m.focus = focusHelp
 }
 
