@@ -97,7 +97,7 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 	a.persist(a.vault.saveSession(ctx, savedSession{AccessToken: d.Raw, RefreshToken: toks.RefreshToken, VerifiedAt: now, SessionEnd: toks.SessionEnd}))
 	a.mu.Lock()
 	var previous []string
-	if a.sess.subject != "" && a.sess.subject != d.Subject {
+	if owner := a.sess.owner(); owner != "" && owner != d.Subject {
 		// Another user: the projects tracked belong to the previous one.
 		for id, e := range a.projects {
 			if e.stop != nil {
@@ -124,6 +124,13 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 	for _, id := range previous {
 		a.persist(a.vault.deleteProject(ctx, id))
 	}
+	a.mu.Lock()
+	name := a.sess.username
+	a.mu.Unlock()
+	// Announced before persistMu is let go, so that a logout racing this
+	// login is announced after it, never before.
+	a.log.Info("logged in", "subject", d.Subject, "token", suffix(d.Raw))
+	a.publish(ipc.EventLogin, "", d.ExpiresAt, "logged in as "+name)
 	a.persistMu.Unlock()
 	if previous != nil {
 		a.saveTracked()
@@ -135,13 +142,10 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 		e.failures, e.retryAt = 0, time.Time{}
 		kick(e)
 	}
-	name := a.sess.username
 	a.mu.Unlock()
 	a.notify.reset(CauseLoginRequired)
 	a.notify.reset(CauseSessionEnds)
 	a.announceSessionEnd(now)
-	a.log.Info("logged in", "subject", d.Subject, "token", suffix(d.Raw))
-	a.publish(ipc.EventLogin, "", d.ExpiresAt, "logged in as "+name)
 	return nil
 }
 
@@ -185,7 +189,7 @@ func (a *Agent) Logout(ctx context.Context) error {
 
 	err := a.vault.forget(ctx, ids)
 	a.stateMu.Lock()
-	serr := a.vault.saveTracked(a.opts.PortalURL, nil)
+	serr := a.vault.saveTracked(a.opts.PortalURL, "", nil)
 	a.stateMu.Unlock()
 	if serr != nil {
 		err = errors.Join(err, serr)

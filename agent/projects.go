@@ -212,8 +212,9 @@ func (a *Agent) saveTracked() {
 	for _, e := range a.projects {
 		tracked = append(tracked, trackedProject{ID: e.id, Name: e.name, Role: e.role})
 	}
+	owner := a.sess.owner()
 	a.mu.Unlock()
-	err := a.vault.saveTracked(a.opts.PortalURL, tracked)
+	err := a.vault.saveTracked(a.opts.PortalURL, owner, tracked)
 	if err != nil {
 		a.log.Warn("could not save the tracked projects; keeping them in memory", "err", err)
 	}

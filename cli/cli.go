@@ -214,7 +214,12 @@ func report(w io.Writer, err error) int {
 	if ae, ok := ipc.AsError(err); ok && hint == "" {
 		hint = ae.Hint
 	}
-	if errors.Is(err, ipc.ErrNoAgent) && hint == "" {
+	var hung *ipc.UnresponsiveError
+	switch {
+	case hint != "":
+	case errors.As(err, &hung):
+		hint = "it looks hung: find its pid with 'fuser " + hung.Path + "', stop it (kill PID), then start a new one: eval \"$(slices-agent env)\""
+	case errors.Is(err, ipc.ErrNoAgent):
 		hint = `start one with: eval "$(slices-agent env)"`
 	}
 	fmt.Fprintf(w, "slices-agent: %s\n", ipc.Redact(firstLine(err.Error())))
