@@ -8,12 +8,14 @@
 // components: the list (list.go), the detail pane (detail.go), the warnings
 // and help pages (pages.go) and the login (login.go) each have a model with
 // Update, View and SetSize and a KeyMap that the footer's help is built
-// from. The root model (this file and root.go) answers to the global keys,
-// holds the connection to the agent and lays the screens out; from about
-// 140 columns the list and the detail pane stand side by side. Screens ask
-// the root for what needs the agent with intent messages (intent.go). Every
-// call to the agent runs in a tea.Cmd and comes back as a message, so Update
-// never blocks.
+// from. The root model (this file, root.go for keys and intents, data.go for
+// the agent's answers and events, view.go for the layout) answers to the
+// global keys, holds the connection to the agent and lays the screens out;
+// from about 140 columns the list and the detail pane stand side by side.
+// Screens ask the root for what needs the agent with intent messages
+// (intent.go). Every call to the agent runs in a tea.Cmd and comes back as a
+// message, so Update never blocks. The mouse is left to the terminal, so
+// that selecting text with it works.
 //
 // Nothing secret outlives the agent's say-so: on lock and logout every token
 // held for display is dropped, a revealed one with it.
