@@ -46,13 +46,13 @@ func run(args []string, stdin, stdout *os.File, stderr io.Writer) int {
 	}
 	switch {
 	case *showVersion:
-		fmt.Println(version)
-		return
+		fmt.Fprintln(stdout, version)
+		return 0
 	case *manifest:
-		os.Stdout.Write(plugin.NewManifest(shortHelp).JSON())
-		return
+		stdout.Write(plugin.NewManifest(shortHelp).JSON())
+		return 0
 	case *install:
-		os.Exit(installCompletion(fs))
+		return installCompletion(fs)
 	}
 	if fs.NArg() > 0 || *clearAfter < 0 {
 		fs.Usage()
