@@ -273,8 +273,11 @@ func report(w io.Writer, err error) int {
 		hint = ae.Hint
 	}
 	var hung *ipc.UnresponsiveError
+	var notYours *ipc.NotYoursError
 	switch {
 	case hint != "":
+	case errors.As(err, &notYours):
+		hint = "do not use it; point clients at a socket in a directory only you can write (XDG_RUNTIME_DIR, or -a DIR/agent.sock with DIR mode 0700)"
 	case errors.As(err, &hung):
 		hint = "it looks hung: find its pid with 'fuser " + hung.Path + "', stop it (kill PID), then start a new one: eval \"$(slices-agent env)\""
 	case errors.Is(err, ipc.ErrNoAgent):

@@ -20,9 +20,14 @@ type blockingConn struct {
 	f  *os.File // owns fd
 }
 
-// dialBlocking connects to the Unix socket at path. Errors are those of
-// connect(2) (ENOENT, ECONNREFUSED, EACCES), wrapped with the path.
+// dialBlocking connects to the Unix socket at path once its directory is
+// the user's own, and checks that the peer runs as the user, before a byte
+// is sent (*NotYoursError otherwise). Other errors are those of connect(2)
+// (ENOENT, ECONNREFUSED, EACCES), wrapped with the path.
 func dialBlocking(path string) (*blockingConn, error) {
+	if err := checkSocketDir(path); err != nil {
+		return nil, err
+	}
 	fd, err := unixSocket()
 	if err != nil {
 		return nil, os.NewSyscallError("socket", err)
@@ -36,6 +41,10 @@ func dialBlocking(path string) (*blockingConn, error) {
 	if err != nil {
 		unix.Close(fd)
 		return nil, &os.PathError{Op: "dial", Path: path, Err: err}
+	}
+	if err := checkPeerFD(path, fd); err != nil {
+		unix.Close(fd)
+		return nil, err
 	}
 	return &blockingConn{fd: fd, f: os.NewFile(uintptr(fd), path)}, nil
 }

@@ -137,6 +137,10 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 		resp, err = c.sendTransport(req)
 	}
 	if err != nil {
+		var ny *NotYoursError
+		if errors.As(err, &ny) {
+			return nil, ny
+		}
 		if errors.Is(err, errUnresponsive) {
 			return nil, &UnresponsiveError{Path: c.path, After: c.answerWithin}
 		}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -44,5 +45,43 @@ func TestOneShotCancelled(t *testing.T) {
 		}
 	case <-time.After(AnswerWithin - time.Second):
 		t.Fatal("a cancelled call did not return before the watchdog")
+	}
+}
+
+// A one-shot client sends nothing to a socket whose directory others may
+// write to (someone could have swapped the socket): it fails with a
+// NotYoursError naming the socket, which counts as no agent (exit 3).
+func TestOneShotRefusesAnOpenDirectory(t *testing.T) {
+	dir, err := os.MkdirTemp("/tmp", "os")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "agent.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	got := make(chan struct{}, 1)
+	go func() {
+		if c, err := l.Accept(); err == nil {
+			got <- struct{}{}
+			c.Close()
+		}
+	}()
+	_, err = NewOneShotClient(path).Status(ctxT(t))
+	var ny *NotYoursError
+	if !errors.As(err, &ny) || !errors.Is(err, ErrNoAgent) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("status through an open directory: %v, want a NotYoursError naming %s", err, path)
+	}
+	l.Close()
+	select {
+	case <-got:
+		t.Fatal("the client connected anyway")
+	default:
 	}
 }
