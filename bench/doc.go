@@ -80,43 +80,56 @@ func writeDoc(path string, rows []row, info runInfo, cfg config) error {
 	fmt.Fprintf(&b, `
 ## How each row is measured
 
-* **Whole process**: the release binaries (CGO_ENABLED=0 -trimpath -ldflags='-s -w') and one built by a plain 'go build'
-  does, against an agent started with `+"`slices-agent -D --keyring memory`"+` on its own socket, logged in to
+* **Whole process**: the release binaries (CGO_ENABLED=0 -trimpath -ldflags='-s -w') and one built by a plain
+  'go build', against an agent started with `+"`slices-agent -D --keyring memory`"+` on its own socket, logged in to
   `+"`slices-devportal --projects 1000`"+`. The baselines are started by the harness too: `+"`ssh-agent -D`"+`
   holding a throwaway key, `+"`oidc-agent -d`"+` with an account made by `+"`oidc-gen`"+` against the same
-  emulated portal (RECIPES.md).
+  emulated portal. The commands take turns: %d rounds, each running every command in turn (hyperfine -N),
+  and each command's times are pooled before the median is taken.
 * **Socket**: this process runs 1 or 64 closed-loop clients, each with its own keep-alive `+"`ipc.Client`"+`
   (its own connection), recording every request's latency; the agent and the bare server (a second
   process serving a fixed 800-byte body with plain `+"`net/http`"+`) are measured in alternating rounds
   (%d × %s each, after a warm-up round) and each side's latencies are pooled before taking p50 and p99.
-* **RSS**: VmRSS of the agent process after %s idle.
+* **RSS**: VmRSS of the agent process after %s idle; with subscribers, while they are connected.
 * **Renewals**: a second emulated portal issuing %s tokens; an agent tracks %d projects; the counters are
   reset once every token is held, then the window runs while clients read the tokens four times a second.
 * **TUI**: the tui package's own Go benchmarks, %d run(s) of %s, median ns/op.
 
 ## What start-up profiling found
 
-* The plain `+"`go build`"+` binary links libc dynamically (cgo is on by default for net and os/user):
-  the dynamic loader and cgo's start-up cost about 0.8 ms of a 3 ms call. The release build
-  (CGO_ENABLED=0 -trimpath -ldflags='-s -w') is static and lands on the floor row: a minimal Go
-  program doing the same request. Nothing in the module needs cgo.
-* Package initialisation (GODEBUG=inittrace=1) is about 0.5 ms for the whole binary, 0.15 ms more
-  than the floor program's; no single package stands out (the largest are internal/godebug, ipc's
-  log-redaction regexp, golang-jwt).
-* Skipping signal.NotifyContext for one-shot commands saved 0.27 ms CPU in the floor program but
-  nothing measurable in slices-agent (interleaved A/B, 12 × 20 runs each), so it was not kept.
-* oidc-token is a small C program (1.2 ms here); every Go binary, the floor included, starts in
-  about 2 ms on this machine, so the oidc-token row cannot pass with a Go client.
+Profiled with GODEBUG=inittrace=1, strace -f, perf stat (page faults, task clock), perf's
+page-fault tracepoint and valgrind --tool=callgrind (instruction counts, on a binary with symbols).
+
+* Before: `+"`slices-agent token`"+` started the signal-watching goroutine (signal.NotifyContext) and
+  an http.Transport: the network poller (epoll, eventfd), the transport's reader and writer goroutines
+  and the watchdog's timer, about six threads in all, and every step of the request was a hand-off
+  between them (futex wake-ups: 38 futex calls in one run). No garbage collection runs in a process
+  this short (GODEBUG=gctrace=1 prints nothing).
+* Now the command line uses ipc.NewOneShotClient: one blocking socket per call, written and read on
+  the calling thread with net/http's request writer and response reader, no Transport, no poller, the
+  watchdog as SO_RCVTIMEO; token, prompt, status and version leave SIGINT to its default action. The
+  client checks the socket's directory and the peer's uid before sending (SO_PEERCRED). The token row
+  fell from about 2.0× to 1.8× oidc-token in interleaved runs on this machine, and now lands on the
+  floor row: a minimal Go client that links net/http.
+* What is left is the Go runtime's start on a large static binary: `+"`slices-agent version`"+`, which
+  touches no socket, costs about 1.45× oidc-token. It pays about 390 page faults to a static hello
+  world's 190 (the heap, span and stack set-up of every package's init, the itab table, the function
+  table check), spread thinly: package initialisation is about 0.5 ms under inittrace, no package
+  above 0.07 ms (net/netip, internal/godebug, BurntSushi/toml's time-zone load, the log-redaction
+  regexp). A hello world linking go-toml/v2 instead of BurntSushi/toml started no faster.
+  oidc-token is a small C program; a static Go hello world alone is 0.9× of it here, so the ≤ 1.0×
+  target is out of reach for any single Go binary that also holds the daemon: it would take a
+  separate small client binary. For tools that read a token often, token files (add --sink) cost no
+  process at all.
 
 ## What socket profiling found
 
-* The 1-client p50 target (100 µs) lies at or below what this machine gives the bare net/http
-  server itself (94–105 µs across runs). In one process, the agent's whole handler (routing, body
-  cap, write deadline, the token lookup) costs about 2 µs more than the bare handler, and the
-  service call itself 0.13 µs with no allocation; a perf profile of the agent under a one-client
-  loop shows the time in thread wake-ups (futex waits, sysmon), not in the agent's code. The
-  agent's extra 10–20 µs per request across processes is scheduling, and it does not grow with
-  clients (the 64-client rows sit at 1.0×).
-`, cfg.rounds, cfg.round, cfg.settle, cfg.renewTTL, cfg.renewN, cfg.tuiCount, cfg.tuiTime)
+* The agent's handler costs about 2 µs more than the bare one in one process; across processes the
+  difference was a runtime timer per request: the 102 Processing timer. One goroutine per handler now
+  sends the 102s, running only while answers are pending, so a request adds no timer but its write
+  deadline (which net/http itself clears after every answer).
+* With 64 closed-loop clients every request queues behind the others (Little's law), for the bare
+  server too, so those rows are held to ratios, not to 100 µs.
+`, wholeRounds, cfg.rounds, cfg.round, cfg.settle, cfg.renewTTL, cfg.renewN, cfg.tuiCount, cfg.tuiTime)
 	return os.WriteFile(path, b.Bytes(), 0o644)
 }
