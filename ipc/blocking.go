@@ -96,8 +96,14 @@ func timedOut(err error) error {
 	return err
 }
 
-// shutdown ends a read or write in progress on another goroutine.
-func (c *blockingConn) shutdown() { _ = unix.Shutdown(c.fd, unix.SHUT_RDWR) }
+// shutdown ends a read or write in progress on another goroutine. It goes
+// through the file's Control, which holds the descriptor open meanwhile, so
+// a Close racing it cannot let it reach a reused descriptor.
+func (c *blockingConn) shutdown() {
+	if raw, err := c.f.SyscallConn(); err == nil {
+		_ = raw.Control(func(fd uintptr) { _ = unix.Shutdown(int(fd), unix.SHUT_RDWR) })
+	}
+}
 
 // Close closes the socket.
 func (c *blockingConn) Close() error { return c.f.Close() }
