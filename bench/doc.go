@@ -124,10 +124,14 @@ page-fault tracepoint and valgrind --tool=callgrind (instruction counts, on a bi
 
 ## What socket profiling found
 
-* The agent's handler costs about 2 µs more than the bare one in one process; across processes the
-  difference was a runtime timer per request: the 102 Processing timer. One goroutine per handler now
-  sends the 102s, running only while answers are pending, so a request adds no timer but its write
-  deadline (which net/http itself clears after every answer).
+* The agent's handler costs about 2 µs more than the bare one in one process. One runtime timer per
+  request went: one goroutine per handler now sends the 102 Processing answers, running only while
+  answers are pending. What remains is deliberate: the agent's server closes slow and idle
+  connections (ReadTimeout, IdleTimeout) and bounds each answer's write (a write deadline that
+  net/http clears after every answer), five or six deadline changes per request, each a timer
+  operation in the runtime, where the bare server (ReadHeaderTimeout only) makes two. In one
+  process that server set-up costs about 2 µs; across processes, on a loaded 2-core machine,
+  the 1-client p50 stays 1.0–1.2× the bare server's from run to run.
 * With 64 closed-loop clients every request queues behind the others (Little's law), for the bare
   server too, so those rows are held to ratios, not to 100 µs.
 `, wholeRounds, cfg.rounds, cfg.round, cfg.settle, cfg.renewTTL, cfg.renewN, cfg.tuiCount, cfg.tuiTime)
