@@ -153,8 +153,9 @@ func TestOtherUserRefused(t *testing.T) {
 	p := startPortal(t)
 	h := newHome(t, p.url)
 	// A directory others may enter (0755, which the agent accepts: it is
-	// not writable by them), so that only the socket's own mode and the
-	// peer check stand in the way.
+	// not writable by them). Another user's client refuses it before it
+	// connects (not the user's own directory); behind that stand the
+	// socket's own mode and the agent's peer check.
 	dir := filepath.Join(h.dir, "o")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -192,8 +193,8 @@ func TestOtherUserRefused(t *testing.T) {
 
 	// 1. The socket's mode: connect() is refused by the kernel.
 	r := asNobody(cli, "token", "ilabt-dev")
-	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "cannot connect to the agent at "+sock+": permission denied (the socket is not yours)") {
-		t.Errorf("nobody on a 0600 socket: %v, want exit 1 and permission denied", r)
+	if r.code != 3 || r.stdout != "" || !strings.Contains(r.stderr, "socket directory "+filepath.Dir(sock)+" is owned by uid 0") {
+		t.Errorf("nobody on root's socket: %v, want exit 3 naming the directory's owner", r)
 	}
 	// 2. The peer check: with the socket opened to all, the connection is
 	// accepted by the kernel and closed by the agent unserved.

@@ -14,12 +14,13 @@ import (
 // directory, one others may write to, or a socket served by another uid.
 // It matches ErrNoAgent: no agent of the user's is reachable there.
 type NotYoursError struct {
+	What   string // "socket directory" or "agent socket"
 	Path   string
 	Reason string
 }
 
 // Error names the path and why it is not trusted.
-func (e *NotYoursError) Error() string { return "agent socket " + e.Path + ": " + e.Reason }
+func (e *NotYoursError) Error() string { return e.What + " " + e.Path + " " + e.Reason }
 
 // Is matches ErrNoAgent.
 func (e *NotYoursError) Is(target error) bool { return target == ErrNoAgent }
@@ -33,19 +34,20 @@ func checkSocketDir(path string) error {
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
+	bad := func(reason string) error { return &NotYoursError{What: "socket directory", Path: dir, Reason: reason} }
 	if err != nil {
-		return &NotYoursError{Path: path, Reason: "its directory cannot be checked: " + err.Error()}
+		return bad("cannot be checked: " + err.Error())
 	}
 	me := os.Geteuid()
 	switch st, _ := fi.Sys().(*syscall.Stat_t); {
 	case fi.Mode()&fs.ModeSymlink != 0:
-		return &NotYoursError{Path: path, Reason: "its directory " + dir + " is a symbolic link"}
+		return bad("is a symbolic link")
 	case !fi.IsDir():
-		return &NotYoursError{Path: path, Reason: dir + " is not a directory"}
+		return bad("is not a directory")
 	case st != nil && int(st.Uid) != me:
-		return &NotYoursError{Path: path, Reason: fmt.Sprintf("its directory %s belongs to uid %d, not to you (uid %d)", dir, st.Uid, me)}
+		return bad(fmt.Sprintf("is owned by uid %d, not by you (uid %d)", st.Uid, me))
 	case fi.Mode().Perm()&0o022 != 0:
-		return &NotYoursError{Path: path, Reason: fmt.Sprintf("its directory %s may be written by others (mode %v)", dir, fi.Mode().Perm())}
+		return bad(fmt.Sprintf("is writable by group or others (mode %v)", fi.Mode().Perm()))
 	}
 	return nil
 }
@@ -54,10 +56,10 @@ func checkSocketDir(path string) error {
 func checkPeerFD(path string, fd int) error {
 	p, err := peerOfFD(fd)
 	if err != nil {
-		return &NotYoursError{Path: path, Reason: "the peer's credentials cannot be read: " + err.Error()}
+		return &NotYoursError{What: "agent socket", Path: path, Reason: "cannot be checked: the peer's credentials are unreadable (" + err.Error() + ")"}
 	}
 	if me := os.Geteuid(); p.UID != me {
-		return &NotYoursError{Path: path, Reason: fmt.Sprintf("is served by uid %d (pid %d), not by you (uid %d)", p.UID, p.PID, me)}
+		return &NotYoursError{What: "agent socket", Path: path, Reason: fmt.Sprintf("is served by uid %d (pid %d), not by you (uid %d)", p.UID, p.PID, me)}
 	}
 	return nil
 }
