@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/slices-ri/slices-agent/ipc"
 	"github.com/slices-ri/slices-agent/keyring"
 	"github.com/slices-ri/slices-agent/portal"
@@ -55,7 +57,9 @@ type Agent struct {
 	wg       sync.WaitGroup
 	shutdown chan struct{}
 	stopOnce sync.Once
-	unlockMu sync.Mutex // serialises unlock attempts so guesses cannot run in parallel
+	// unlockTurn holds one token per unlock attempt being looked at: guesses
+	// never run in parallel, and a waiting one leaves when its client does.
+	unlockTurn chan struct{}
 
 	// persistMu is held across "is this result still wanted" and the keyring
 	// write that follows, and across logout's and untrack's deletes, so that
@@ -64,15 +68,18 @@ type Agent struct {
 	// stateMu serialises writes of the state file.
 	stateMu sync.Mutex
 
-	mu         sync.Mutex
-	user       *entry // the user token; the same entry for the agent's life
-	sess       session
-	projects   map[string]*entry // tracked projects by id
-	catalog    catalog
-	lock       lockState
-	login      *loginFlow
-	keyringErr string // last keyring failure, shown in status until a write succeeds
-	stateErr   string // last state-file failure, likewise
+	mu       sync.Mutex
+	user     *entry // the user token; the same entry for the agent's life
+	sess     session
+	projects map[string]*entry // tracked projects by id
+	catalog  catalog
+	// catalogFlight makes concurrent look-ups of the projects list share
+	// one portal request.
+	catalogFlight singleflight.Group
+	lock          lockState
+	login         *loginFlow
+	keyringErr    string // last keyring failure, shown in status until a write succeeds
+	stateErr      string // last state-file failure, likewise
 }
 
 // session is the user's login: what renews the user token (a.user).
@@ -148,19 +155,20 @@ func New(opts Options) *Agent {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &Agent{
-		opts:     opts,
-		log:      opts.Logger,
-		now:      opts.Now,
-		wake:     defaultWake,
-		portal:   opts.Portal,
-		verify:   &verifier{portal: opts.Portal, now: opts.Now},
-		vault:    newVault(opts.Keyring, opts.PortalURL, opts.StateDir),
-		events:   newBroker(),
-		notify:   newNotifier(opts.Notify),
-		ctx:      ctx,
-		cancel:   cancel,
-		shutdown: make(chan struct{}),
-		projects: make(map[string]*entry),
+		opts:       opts,
+		log:        opts.Logger,
+		now:        opts.Now,
+		wake:       defaultWake,
+		portal:     opts.Portal,
+		verify:     &verifier{portal: opts.Portal, now: opts.Now},
+		vault:      newVault(opts.Keyring, opts.PortalURL, opts.StateDir),
+		events:     newBroker(),
+		notify:     newNotifier(opts.Notify),
+		ctx:        ctx,
+		cancel:     cancel,
+		shutdown:   make(chan struct{}),
+		unlockTurn: make(chan struct{}, 1),
+		projects:   make(map[string]*entry),
 	}
 	a.user = newEntry("", "", "")
 	return a
@@ -180,6 +188,7 @@ func (a *Agent) Close() {
 // back are verified again when the portal's keys can be had; expired ones are
 // renewed by the loops.
 func (a *Agent) Load(ctx context.Context) {
+	a.loadLock()
 	s, err := a.vault.loadSession(ctx)
 	if err != nil {
 		if !errors.Is(err, keyring.ErrNotFound) {
@@ -340,7 +349,14 @@ func (a *Agent) publish(typ, project string, exp time.Time, msg string) {
 	a.publishCause(typ, project, exp, msg, "")
 }
 
+// publishCause sends an event to the subscribers; while the agent is locked
+// it carries no project id and no message, which name projects and people.
 func (a *Agent) publishCause(typ, project string, exp time.Time, msg, cause string) {
+	a.mu.Lock()
+	if a.lock.locked {
+		project, msg = "", ""
+	}
+	a.mu.Unlock()
 	ev := ipc.Event{Type: typ, Time: a.now(), Project: project, Message: msg, Cause: cause}
 	if !exp.IsZero() {
 		ev.ExpiresAt = &exp

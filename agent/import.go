@@ -14,11 +14,8 @@ import (
 // or has expired, the refresh token is used to get a fresh one. The session
 // is written to the keyring before it is served, as for a login.
 func (a *Agent) ImportLogin(ctx context.Context, accessToken, refreshToken string) error {
-	a.mu.Lock()
-	locked := a.lock.locked
-	a.mu.Unlock()
-	if locked {
-		return ipc.Locked()
+	if err := a.refuseLocked(); err != nil {
+		return err
 	}
 	if refreshToken == "" {
 		return ipc.BadRequest("no refresh token to import", "the agent needs a refresh token to keep the login alive")

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/slices-ri/slices-agent/internal/safedir"
 	"github.com/slices-ri/slices-agent/keyring"
 )
 
@@ -131,7 +132,7 @@ type stateFile struct {
 }
 
 func (v *vault) loadTracked(portalURL string) ([]trackedProject, error) {
-	b, err := os.ReadFile(v.statePath)
+	b, err := safedir.ReadFile(v.statePath)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -147,7 +148,7 @@ func (v *vault) loadTracked(portalURL string) ([]trackedProject, error) {
 
 func (v *vault) saveTracked(portalURL string, tracked []trackedProject) error {
 	var sf stateFile
-	if b, err := os.ReadFile(v.statePath); err == nil {
+	if b, err := safedir.ReadFile(v.statePath); err == nil {
 		_ = json.Unmarshal(b, &sf) // a corrupt file is replaced by a good one
 	}
 	if sf.Portals == nil {

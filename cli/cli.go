@@ -210,6 +210,10 @@ func report(w io.Writer, err error) int {
 	if ae, ok := ipc.AsError(err); ok && hint == "" {
 		hint = ae.Hint
 	}
+	var untrusted *ipc.UntrustedError
+	if errors.As(err, &untrusted) && hint == "" {
+		hint = untrusted.Hint()
+	}
 	if errors.Is(err, ipc.ErrNoAgent) && hint == "" {
 		hint = `start one with: eval "$(slices-agent env)"`
 	}

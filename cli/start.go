@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/slices-ri/slices-agent/agent"
+	"github.com/slices-ri/slices-agent/internal/safedir"
 	"github.com/slices-ri/slices-agent/ipc"
 )
 
@@ -75,11 +76,12 @@ func ensureAgent(ctx context.Context, e *env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	logPath := filepath.Join(agent.StateDir(), "agent.log")
-	if err := os.MkdirAll(filepath.Dir(logPath), 0o700); err != nil {
-		return 0, fmt.Errorf("creating the state directory: %w", err)
+	stateDir := agent.StateDir()
+	if err := safedir.Ensure(stateDir, "state directory"); err != nil {
+		return 0, err
 	}
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	logPath := filepath.Join(stateDir, "agent.log")
+	logf, err := safedir.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return 0, err
 	}

@@ -55,8 +55,7 @@ var _ Service = (*Client)(nil)
 func NewClient(socketPath string) *Client {
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", socketPath)
+			return dialTrusted(ctx, socketPath)
 		},
 		MaxIdleConns:          16,
 		MaxIdleConnsPerHost:   16,
@@ -101,6 +100,10 @@ func newRequest(ctx context.Context, method, path, rawQuery string, body io.Read
 func (c *Client) send(req *http.Request) (*http.Response, error) {
 	resp, err := c.hc.Do(req)
 	if err != nil {
+		var ue *UntrustedError
+		if errors.As(err, &ue) {
+			return nil, ue
+		}
 		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
 			return nil, &NoAgentError{Path: c.path, Err: err}
 		}

@@ -145,12 +145,13 @@ const (
 )
 
 // ExitCode maps an error from a Client call to the contract's exit code:
-// ErrNoAgent 3, login_required 4, locked 5, portal_unavailable 6, others 1.
+// ErrNoAgent and *UntrustedError 3, login_required 4, locked 5, portal_unavailable 6, others 1.
 func ExitCode(err error) int {
 	if err == nil {
 		return ExitOK
 	}
-	if errors.Is(err, ErrNoAgent) {
+	var ue *UntrustedError
+	if errors.Is(err, ErrNoAgent) || errors.As(err, &ue) {
 		return ExitNoAgent
 	}
 	if e, ok := AsError(err); ok {
