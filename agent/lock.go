@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/slices-ri/slices-agent/internal/safedir"
@@ -85,17 +86,18 @@ func (a *Agent) saveLock(ls lockState) {
 	a.setErr(&a.stateErr, err)
 }
 
-// loadLock restores a lock saved by an earlier run. An unreadable lock file
-// keeps the agent locked with a lock nobody can open (only a new login after
-// removing the file would): refusing is safer than serving.
+// loadLock restores a lock saved by an earlier run. A lock file that is
+// there but cannot be read or understood keeps the agent locked with a lock
+// no passphrase opens (the way out is to remove the file and restart the
+// agent): refusing is safer than serving.
 func (a *Agent) loadLock() {
 	path := a.lockPath()
 	if path == "" {
 		return
 	}
 	b, err := safedir.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return // no lock file, or no state directory to hold one
 	}
 	var sl savedLock
 	if err == nil {
@@ -107,7 +109,7 @@ func (a *Agent) loadLock() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err != nil {
-		a.log.Error("the lock file cannot be read: staying locked", "path", path, "err", err)
+		a.log.Error("the lock file cannot be read: staying locked; remove it and restart the agent to get out", "path", path, "err", err)
 		a.lock = lockState{locked: true}
 		return
 	}

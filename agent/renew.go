@@ -205,6 +205,7 @@ func (a *Agent) fetchUser(ctx context.Context) error {
 		a.requireLogin("no refresh token")
 		return fmt.Errorf("renewing the user token: %w", errLoginRequired)
 	}
+	rt = a.storedRefresh(ctx, rt, gen)
 	toks, err := a.portal.Refresh(ctx, rt)
 	if errors.Is(err, portal.ErrLoginRequired) {
 		if a.sameSession(gen) {
@@ -266,6 +267,25 @@ func (a *Agent) fetchUser(ctx context.Context) error {
 	}
 	a.log.Info("user token renewed", "token", suffix(d.Raw), "expires", d.ExpiresAt.Format(time.RFC3339))
 	return nil
+}
+
+// storedRefresh re-reads the refresh token from the keyring before it is
+// used: if something else (an agent of an earlier version, a restore) rotated
+// it meanwhile, the one held in memory is spent, and using it would make the
+// portal revoke the login. It returns rt when the keyring has nothing newer.
+func (a *Agent) storedRefresh(ctx context.Context, rt string, gen uint64) string {
+	s, err := a.vault.loadSession(ctx)
+	if err != nil || s.RefreshToken == "" || s.RefreshToken == rt {
+		return rt
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.sess.gen != gen || a.sess.refresh != rt {
+		return rt
+	}
+	a.sess.refresh = s.RefreshToken
+	a.log.Info("the keyring holds a newer refresh token; using it", "token", suffix(s.RefreshToken))
+	return s.RefreshToken
 }
 
 // announceSessionEnd warns, once per login, when the login itself ends soon:

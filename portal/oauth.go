@@ -120,6 +120,9 @@ func oauthError(op string, err error) error {
 			return &Error{Op: op, Kind: ErrBadResponse, Status: status, Err: cause}
 		}
 	}
+	if errors.Is(err, errRedirectRefused) {
+		return &Error{Op: op, Kind: ErrBadResponse, Err: transportError(err)}
+	}
 	var ue *url.Error
 	var ne net.Error
 	if errors.As(err, &ue) || errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
