@@ -191,7 +191,7 @@ func report(w io.Writer, err error) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(w, "slices-agent: %s\n", ipc.Redact(ue.msg))
+		fmt.Fprintf(w, "slices-agent: %s\n", esc(ipc.Redact(ue.msg)))
 		return ipc.ExitUsage
 	}
 	var silent *exitStatus
@@ -217,9 +217,9 @@ func report(w io.Writer, err error) int {
 	if errors.Is(err, ipc.ErrNoAgent) && hint == "" {
 		hint = `start one with: eval "$(slices-agent env)"`
 	}
-	fmt.Fprintf(w, "slices-agent: %s\n", ipc.Redact(firstLine(err.Error())))
+	fmt.Fprintf(w, "slices-agent: %s\n", esc(ipc.Redact(firstLine(err.Error()))))
 	if hint != "" {
-		fmt.Fprintf(w, "hint: %s\n", hint)
+		fmt.Fprintf(w, "hint: %s\n", esc(hint))
 	}
 	return code
 }

@@ -79,7 +79,7 @@ func add(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "tracking %s (%s)\n", p.Name, p.ID)
+	fmt.Fprintf(e.stdout, "tracking %s (%s)\n", esc(p.Name), esc(p.ID))
 	return nil
 }
 
@@ -131,13 +131,13 @@ func status(ctx context.Context, e *env) error {
 	}
 	now := time.Now()
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "agent\t%s, pid %d, %s\n", st.Version, st.PID, st.Socket)
-	fmt.Fprintf(tw, "portal\t%s\n", st.Portal)
+	fmt.Fprintf(tw, "agent\t%s, pid %d, %s\n", esc(st.Version), st.PID, esc(st.Socket))
+	fmt.Fprintf(tw, "portal\t%s\n", esc(st.Portal))
 	kr := st.Keyring
 	if st.KeyringNote != "" {
 		kr += " (" + st.KeyringNote + ")"
 	}
-	fmt.Fprintf(tw, "keyring\t%s\n", kr)
+	fmt.Fprintf(tw, "keyring\t%s\n", esc(kr))
 	if st.Locked {
 		fmt.Fprintf(tw, "locked\tyes: no token leaves the agent until 'slices-agent unlock'\n")
 	}
@@ -147,20 +147,20 @@ func status(ctx context.Context, e *env) error {
 		if who == "" {
 			who = st.User.Subject
 		}
-		fmt.Fprintf(tw, "login\t%s, user token %s\n", who, left(st.User.State, st.User.ExpiresAt, now))
+		fmt.Fprintf(tw, "login\t%s, user token %s\n", esc(who), left(esc(st.User.State), st.User.ExpiresAt, now))
 	case st.User.State == ipc.StateLoginRequired && st.User.Subject != "":
 		fmt.Fprintf(tw, "login\trequired: the portal refused the stored login (run 'slices-agent login')\n")
 	default:
 		fmt.Fprintf(tw, "login\tnot logged in (run 'slices-agent login')\n")
 	}
 	if st.User.LastError != "" {
-		fmt.Fprintf(tw, "\tlast error: %s\n", st.User.LastError)
+		fmt.Fprintf(tw, "\tlast error: %s\n", esc(st.User.LastError))
 	}
 	fmt.Fprintf(tw, "projects\t%d tracked\n", len(st.Projects))
 	for _, p := range st.Projects {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", p.Name, p.Role, left(p.State, p.ExpiresAt, now))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", esc(p.Name), esc(p.Role), left(esc(p.State), p.ExpiresAt, now))
 		if p.LastError != "" {
-			fmt.Fprintf(tw, "\t\tlast error: %s\n", p.LastError)
+			fmt.Fprintf(tw, "\t\tlast error: %s\n", esc(p.LastError))
 		}
 	}
 	return tw.Flush()
@@ -194,9 +194,9 @@ func projects(ctx context.Context, e *env) error {
 	for _, p := range list {
 		state := "not tracked"
 		if p.Tracked {
-			state = left(p.State, p.TokenExpiresAt, now)
+			state = left(esc(p.State), p.TokenExpiresAt, now)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name, p.Role, state, p.ID)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", esc(p.Name), esc(p.Role), state, esc(p.ID))
 	}
 	return tw.Flush()
 }

@@ -180,7 +180,7 @@ func importFile(ctx context.Context, e *env, path string) ([32]byte, error) {
 		}
 		msg += ")"
 	}
-	fmt.Fprintln(e.stdout, msg)
+	fmt.Fprintln(e.stdout, esc(msg))
 	fmt.Fprintln(e.stderr, "note: the agent now renews this login; the portal rotates refresh tokens, so if the Slices CLI\n"+
 		"renews it too, one of them is logged out. Let tools get their tokens from the agent.")
 	return sum, nil

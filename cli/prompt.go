@@ -93,8 +93,10 @@ func pick(st ipc.Status, ref string, now time.Time) (segment, bool) {
 	return segment{}, false
 }
 
+// newSegment builds a segment from the agent's status; names and roles came
+// from the portal and are escaped before a prompt shows them.
 func newSegment(name, role, state string, exp *time.Time, now time.Time) segment {
-	s := segment{name: name, role: role, state: state}
+	s := segment{name: esc(name), role: esc(role), state: esc(state)}
 	if exp != nil {
 		s.left, s.known = exp.Sub(now), true
 	}
