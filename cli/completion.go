@@ -116,6 +116,7 @@ func bashCompletion(w io.Writer) error {
 # a name such as $(touch /tmp/x).
 _slices_agent_projects() {
     local name q
+    COMPREPLY=()
     while IFS= read -r name; do
         if [[ $name == "$cur"* ]]; then
             printf -v q '%q' "$name"
