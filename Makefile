@@ -3,7 +3,7 @@ GO        ?= go
 BIN       ?= bin
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test demo bench bench-smoke lint fuzz soak clean
+.PHONY: all build test test-stress demo bench bench-smoke lint fuzz soak clean
 
 all: build
 
@@ -15,6 +15,10 @@ build:
 test:
 	$(GO) vet ./...
 	scripts/with-keyring $(GO) test -count=1 -timeout 15m ./...
+
+## test-stress: make test 5 times in a row beside two CPU burners (RUNS=n for another count)
+test-stress:
+	scripts/test-stress $(or $(RUNS),5)
 
 ## demo: the emulated portal + an agent on a private socket, logged in, then what to type
 demo: build

@@ -61,13 +61,18 @@ type Agent struct {
 	// never run in parallel, and a waiting one leaves when its client does.
 	unlockTurn chan struct{}
 
+	// Locks, taken in this order and never the other way round:
+	//
+	//	persistMu → stateMu → mu
+	//
 	// persistMu is held across "is this result still wanted" and the keyring
 	// write that follows, and across logout's and untrack's deletes, so that
-	// a renewal overtaken by them never writes its result back.
-	persistMu sync.Mutex
+	// a renewal overtaken by them never writes its result back. It is held
+	// across keyring I/O, so it is a channel (ioLock), not a sync.Mutex.
+	persistMu ioLock
 	// stateMu serialises writes of the state file.
 	stateMu sync.Mutex
-
+	// mu guards every field below; it is never held across I/O or a wait.
 	mu       sync.Mutex
 	user     *entry // the user token; the same entry for the agent's life
 	sess     session
@@ -82,6 +87,17 @@ type Agent struct {
 	stateErr      string // last state-file failure, likewise
 }
 
+// ioLock is a mutex that may be held across I/O (a keyring that waits for an
+// unlock prompt, a slow disk). Waiting for it is a channel receive, which a
+// testing/synctest bubble sees as durably blocked, unlike a sync.Mutex.
+type ioLock chan struct{}
+
+// Lock takes the lock, waiting as long as it takes.
+func (l ioLock) Lock() { l <- struct{}{} }
+
+// Unlock lets the lock go.
+func (l ioLock) Unlock() { <-l }
+
 // session is the user's login: what renews the user token (a.user).
 type session struct {
 	refresh       string
@@ -92,6 +108,7 @@ type session struct {
 	end           time.Time // when the login ends, if the portal says; zero = unknown
 	start         time.Time // when the login was made (auth_time), if the token says
 	endAnnounced  bool      // the coming end was announced
+	endSeen       endWindow // where the portal's answers place the end
 	// gen changes at every login and logout, so that a renewal that started
 	// before one does not write its result after it.
 	gen uint64
@@ -101,18 +118,11 @@ type session struct {
 type entry struct {
 	id, name, role string
 
-	raw          string
-	iat, exp     time.Time
-	verifiedAt   time.Time
-	jitter       float64
-	expiredSent  bool // an expired event was sent since the last good token
-	expiringSent bool // an expiring event was sent since the last good renewal
-	endsSent     bool // the project's end was announced
-
-	failures    int
-	retryAt     time.Time
-	lastAttempt time.Time
-	lastErr     error
+	raw        string
+	verifiedAt time.Time
+	endsSent   bool // the project's end was announced
+	lastErr    error
+	schedule   // when to renew, and the failures so far (schedule.go)
 
 	inflight chan struct{} // closed when the renewal in flight ends
 	kick     chan struct{} // wakes the renewal loop to look again
@@ -120,7 +130,9 @@ type entry struct {
 }
 
 func newEntry(id, name, role string) *entry {
-	return &entry{id: id, name: name, role: role, kick: make(chan struct{}, 1), jitter: rand.Float64()}
+	e := &entry{id: id, name: name, role: role, kick: make(chan struct{}, 1)}
+	e.jitter = rand.Float64()
+	return e
 }
 
 // valid reports whether the entry holds a token with at least d left.
@@ -168,6 +180,7 @@ func New(opts Options) *Agent {
 		cancel:     cancel,
 		shutdown:   make(chan struct{}),
 		unlockTurn: make(chan struct{}, 1),
+		persistMu:  make(ioLock, 1),
 		projects:   make(map[string]*entry),
 	}
 	a.user = newEntry("", "", "")

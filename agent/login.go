@@ -111,7 +111,11 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 		}
 	}
 	a.sess.refresh = toks.RefreshToken
-	a.sess.end, a.sess.endAnnounced = toks.SessionEnd, false
+	a.sess.end, a.sess.endAnnounced, a.sess.endSeen = toks.SessionEnd, false, endWindow{}
+	if !toks.SessionEnd.IsZero() {
+		// The device flow's last poll took at most a poll interval or so.
+		a.sess.endSeen.observe(toks.SessionEnd, 2*time.Second)
+	}
 	a.sess.gen++
 	a.sess.subject = d.Subject
 	a.sess.loggedIn = true

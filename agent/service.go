@@ -47,8 +47,8 @@ func (a *Agent) Status(ctx context.Context) (ipc.Status, error) {
 		LastError:   errString(u.lastErr),
 	}
 	if u.raw != "" {
-		exp := u.exp
-		st.User.ExpiresAt = &exp
+		exp, iat := u.exp, u.iat
+		st.User.ExpiresAt, st.User.IssuedAt = &exp, &iat
 	}
 	if !a.sess.end.IsZero() {
 		end := a.sess.end
@@ -57,8 +57,8 @@ func (a *Agent) Status(ctx context.Context) (ipc.Status, error) {
 	for _, e := range a.projects {
 		ps := ipc.ProjectStatus{ID: e.id, Name: e.name, Role: e.role, State: a.stateLocked(e, now), LastError: errString(e.lastErr)}
 		if e.raw != "" {
-			exp := e.exp
-			ps.ExpiresAt = &exp
+			exp, iat := e.exp, e.iat
+			ps.ExpiresAt, ps.IssuedAt = &exp, &iat
 		}
 		st.Projects = append(st.Projects, ps)
 	}
@@ -141,12 +141,6 @@ func (a *Agent) gate() error {
 	return nil
 }
 
-// margin is how much validity a token must have left to be served when the
-// client did not ask for more: never an expired token, nor one about to be.
-func margin(e *entry) time.Duration {
-	return min(5*time.Second, e.exp.Sub(e.iat)/10)
-}
-
 // serve returns e's token with at least minValid left, renewing it first when needed.
 func (a *Agent) serve(ctx context.Context, e *entry, minValid time.Duration) (ipc.Token, error) {
 	if t, ok, err := a.ready(e, minValid); ok || err != nil {
@@ -171,22 +165,12 @@ func (a *Agent) ready(e *entry, minValid time.Duration) (ipc.Token, bool, error)
 	if e.raw == "" {
 		return ipc.Token{}, false, nil
 	}
-	// Tokens are renewed when a quarter of their lifetime is left, so asking
-	// for more than three quarters could only be met by renewing on (almost)
-	// every request: refused, like asking for more than a token ever lives.
 	life := e.exp.Sub(e.iat)
-	switch {
-	case minValid > life:
-		return ipc.Token{}, false, ipc.BadRequest(
-			fmt.Sprintf("min_valid %s is longer than the portal's token lifetime (%s)", minValid, life.Round(time.Second)),
-			"ask for less, e.g. --min-valid "+(life/2).Round(time.Second).String())
-	case minValid > life*3/4:
-		return ipc.Token{}, false, ipc.BadRequest(
-			fmt.Sprintf("min_valid %s is more than three quarters of the portal's token lifetime (%s)", minValid, life.Round(time.Second)),
-			"ask for at most "+(life*3/4).Round(time.Second).String()+": tokens are renewed when a quarter is left")
+	if most := policy.MaxMinValid(life); minValid > most {
+		return ipc.Token{}, false, minValidTooLong(minValid, life, most)
 	}
 	now := a.now()
-	if !e.valid(now, max(minValid, margin(e))) {
+	if !e.valid(now, max(minValid, policy.Margin(life))) {
 		return ipc.Token{}, false, nil
 	}
 	return ipc.Token{
@@ -196,6 +180,17 @@ func (a *Agent) ready(e *entry, minValid time.Duration) (ipc.Token, bool, error)
 		VerifiedAt: e.verifiedAt,
 		Project:    e.id,
 	}, true, nil
+}
+
+// minValidTooLong refuses a min_valid beyond what the policy allows for
+// tokens of lifetime life, with a hint that names a value that is allowed.
+func minValidTooLong(minValid, life, most time.Duration) error {
+	hint := "ask for at most " + most.Truncate(time.Second).String() + " with --min-valid"
+	if minValid > life {
+		return ipc.BadRequest(fmt.Sprintf("min_valid %s is longer than the portal's token lifetime (%s)", minValid, life.Round(time.Second)), hint)
+	}
+	return ipc.BadRequest(fmt.Sprintf("min_valid %s is more than %d%% of the portal's token lifetime (%s): tokens are renewed when %d%% is left",
+		minValid, int(100*(1-policy.RenewLeft)), life.Round(time.Second), int(100*policy.RenewLeft)), hint)
 }
 
 // tokenError explains why no token could be served.

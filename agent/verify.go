@@ -70,20 +70,12 @@ func (v *verifier) keySet(ctx context.Context, refetch bool) (*token.KeySet, str
 		v.refetched = v.now()
 		v.portal.Forget()
 	}
-	d, err := v.portal.Discover(ctx)
+	k, err := v.portal.Keys(ctx)
 	if err != nil {
 		return v.cached(err)
 	}
-	b, err := v.portal.JWKS(ctx)
-	if err != nil {
-		return v.cached(err)
-	}
-	ks, err := token.ParseKeySet(b)
-	if err != nil {
-		return v.cached(&portal.Error{Op: "jwks", Kind: portal.ErrBadResponse, Err: err})
-	}
-	v.keys, v.issuer = ks, d.Issuer
-	return ks, d.Issuer, nil
+	v.keys, v.issuer = k.Set, k.Issuer
+	return k.Set, k.Issuer, nil
 }
 
 // cached falls back to the key set held, if any, when a fetch failed.

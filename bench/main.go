@@ -2,7 +2,7 @@
 
 // Command bench measures slices-agent against its peers in one run and prints
 // one table, every row beside its baseline with the ratio, the target and
-// PASS or MISS (issue 8). Run it from the module root: 'make bench' (the full
+// PASS or MISS. Run it from the module root: 'make bench' (the full
 // run, which also writes docs/BENCHMARKS.md) or 'make bench-smoke' (the same
 // harness, short, for CI). scripts/bench installs the peers first.
 //

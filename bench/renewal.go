@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"github.com/slices-ri/slices-agent/ipc"
+	"github.com/slices-ri/slices-agent/token"
 )
 
 // renewShare is where, on average, the agent renews a token in its lifetime:
-// at a quarter left, minus a jitter of 0 to 5 % of the lifetime (CONTRACT.md,
-// "Keeping tokens"; token.RenewAt), so 0.725 on average.
-const renewShare = 0.725
+// with token.DefaultPolicy's quarter left, minus half its largest jitter
+// (0.725 of the lifetime).
+var renewShare = 1 - token.DefaultPolicy.RenewLeft - token.DefaultPolicy.Jitter/2
 
 // portalStats is the part of the emulator's GET /_dev/stats the benchmark reads.
 type portalStats struct {

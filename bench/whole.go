@@ -72,7 +72,7 @@ func (l *lab) sshAgent() (command, error) {
 }
 
 // oidcAgent starts oidc-agent and configures an account "bench" against the
-// emulated portal (RECIPES.md: oidc-agent as a real client of slices-devportal).
+// emulated portal: oidc-agent as a real client of slices-devportal.
 func (l *lab) oidcAgent(portalURL string) (command, error) {
 	for _, t := range []string{"oidc-agent", "oidc-gen", "oidc-token"} {
 		if _, err := exec.LookPath(t); err != nil {

@@ -81,7 +81,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cmd, ok := commands[name]
 	if !ok {
 		fmt.Fprintf(stderr, "slices-agent: unknown command %q\nhint: run 'slices-agent help' for the list\n", ipc.Redact(name))
-		return ipc.ExitUsage
+		return ExitUsage
 	}
 	fs := flag.NewFlagSet("slices-agent "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -95,7 +95,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return 0
 		}
 		fmt.Fprintf(stderr, "slices-agent %s: %s\nhint: run 'slices-agent %s -h'\n", name, ipc.Redact(err.Error()), name)
-		return ipc.ExitUsage
+		return ExitUsage
 	}
 	e.socket = ipc.ResolveSocket(e.socket)
 	return report(stderr, cmd.run(ctx, e))
@@ -192,13 +192,13 @@ func report(w io.Writer, err error) int {
 	var ue *usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(w, "slices-agent: %s\n", esc(ipc.Redact(ue.msg)))
-		return ipc.ExitUsage
+		return ExitUsage
 	}
 	var silent *exitStatus
 	if errors.As(err, &silent) {
 		return silent.code
 	}
-	code := ipc.ExitCode(err)
+	code := exitCode(err)
 	hint := ""
 	var h *hinted
 	if errors.As(err, &h) {

@@ -14,7 +14,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/slices-ri/slices-agent/ipc"
 	"github.com/slices-ri/slices-agent/portal"
 	"github.com/slices-ri/slices-agent/token"
 )
@@ -268,35 +267,30 @@ func checkSignature(ctx context.Context, e *env, o inspectOpts, raw string, now 
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	var (
-		set  []byte
+		ks   *token.KeySet
 		sc   SignatureCheck
 		opts = token.VerifyOptions{Now: func() time.Time { return now }}
-		err  error
 	)
 	if o.jwks != "" {
 		sc.KeySet = o.jwks
 		opts.AllowNoKid = true
-		set, err = loadKeySet(ctx, o.jwks)
+		set, err := loadKeySet(ctx, o.jwks)
 		if err != nil {
 			return SignatureCheck{State: SigNotChecked}, err
 		}
+		if ks, err = token.ParseKeySet(set); err != nil {
+			return SignatureCheck{State: SigNotChecked}, fmt.Errorf("reading the key set %s: %w", sc.KeySet, err)
+		}
 	} else {
-		pc := portal.New(e.portal, e.clientID)
-		disc, derr := pc.Discover(ctx)
-		if derr == nil {
-			set, derr = pc.JWKS(ctx)
+		k, err := portal.New(e.portal, e.clientID).Keys(ctx)
+		if err != nil {
+			return SignatureCheck{State: SigNotChecked}, &hinted{err: fmt.Errorf("fetching the portal's key set: %w", err),
+				hint: "check --portal (or SLICES_PORTAL_URL), or pass a key set with --jwks", code: ExitPortalUnavailable}
 		}
-		if derr != nil {
-			return SignatureCheck{State: SigNotChecked}, &hinted{err: fmt.Errorf("fetching the portal's key set: %w", derr),
-				hint: "check --portal (or SLICES_PORTAL_URL), or pass a key set with --jwks", code: ipc.ExitPortalUnavailable}
-		}
-		sc.KeySet, sc.Issuer, opts.Issuer = disc.JWKSURI, disc.Issuer, disc.Issuer
+		ks = k.Set
+		sc.KeySet, sc.Issuer, opts.Issuer = k.URI, k.Issuer, k.Issuer
 	}
-	ks, err := token.ParseKeySet(set)
-	if err != nil {
-		return SignatureCheck{State: SigNotChecked}, fmt.Errorf("reading the key set %s: %w", sc.KeySet, err)
-	}
-	_, err = token.Verify(raw, ks, opts)
+	_, err := token.Verify(raw, ks, opts)
 	sc.State, sc.Reason, sc.ClaimsError = classify(err)
 	return sc, nil
 }
@@ -334,7 +328,7 @@ func loadKeySet(ctx context.Context, src string) ([]byte, error) {
 	req.Header.Set("Accept", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, &hinted{err: fmt.Errorf("fetching the key set: %w", err), code: ipc.ExitPortalUnavailable}
+		return nil, &hinted{err: fmt.Errorf("fetching the key set: %w", err), code: ExitPortalUnavailable}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

@@ -39,7 +39,7 @@ func lockCmd(ctx context.Context, e *env, passFile string) error {
 	if st, err := quickStatus(ctx, c); err != nil {
 		return err
 	} else if st.Locked {
-		return &hinted{err: errors.New("the agent is already locked"), hint: "run 'slices-agent unlock'", code: ipc.ExitLocked}
+		return &hinted{err: errors.New("the agent is already locked"), hint: "run 'slices-agent unlock'", code: ExitLocked}
 	}
 	pass, err := readPassphrase(e, passFile, "Passphrase to lock the agent with: ", true)
 	if err != nil {
@@ -47,7 +47,7 @@ func lockCmd(ctx context.Context, e *env, passFile string) error {
 	}
 	if err := c.Lock(ctx, pass); err != nil {
 		if ipc.HasCode(err, ipc.CodeLocked) {
-			return &hinted{err: errors.New("the agent is already locked"), hint: "run 'slices-agent unlock'", code: ipc.ExitLocked}
+			return &hinted{err: errors.New("the agent is already locked"), hint: "run 'slices-agent unlock'", code: ExitLocked}
 		}
 		return err
 	}
@@ -72,7 +72,7 @@ func unlockCmd(ctx context.Context, e *env, passFile string) error {
 	}
 	if err := c.Unlock(ctx, pass); err != nil {
 		if ipc.HasCode(err, codeBadPassphrase) {
-			return &hinted{err: errors.New("wrong passphrase: the agent stays locked"), hint: "try again with the passphrase given to 'slices-agent lock'", code: ipc.ExitError}
+			return &hinted{err: errors.New("wrong passphrase: the agent stays locked"), hint: "try again with the passphrase given to 'slices-agent lock'", code: ExitError}
 		}
 		return err
 	}
@@ -125,7 +125,7 @@ func terminal(e *env) (*os.File, error) {
 		return f, nil
 	}
 	return nil, &hinted{err: errors.New("no terminal to read the passphrase from"),
-		hint: "give it with --passphrase-file FILE (or --passphrase-file - to read stdin)", code: ipc.ExitUsage}
+		hint: "give it with --passphrase-file FILE (or --passphrase-file - to read stdin)", code: ExitUsage}
 }
 
 // passphraseFromFile reads the first line of path, or of stdin for "-".

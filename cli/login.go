@@ -55,9 +55,9 @@ func login(ctx context.Context, e *env, noBrowser, qr bool) error {
 			}
 			return nil
 		case ipc.LoginExpired:
-			return &hinted{err: fmt.Errorf("the login code expired before it was approved"), hint: "run 'slices-agent login' again", code: ipc.ExitLoginRequired}
+			return &hinted{err: fmt.Errorf("the login code expired before it was approved"), hint: "run 'slices-agent login' again", code: ExitLoginRequired}
 		case ipc.LoginFailed:
-			return &hinted{err: fmt.Errorf("login failed: %s", st.Error), hint: "run 'slices-agent login' again", code: ipc.ExitLoginRequired}
+			return &hinted{err: fmt.Errorf("login failed: %s", st.Error), hint: "run 'slices-agent login' again", code: ExitLoginRequired}
 		case ipc.LoginNone:
 			return fmt.Errorf("the agent forgot the login in progress (logged out meanwhile?)")
 		}

@@ -35,6 +35,7 @@ type segment struct {
 	name, role, state string
 	left              time.Duration // 0 when unknown
 	known             bool
+	stage             token.Stage // by the renewal policy, when known
 }
 
 func prompt(ctx context.Context, e *env, format, color string) error {
@@ -83,11 +84,11 @@ func pick(st ipc.Status, ref string, now time.Time) (segment, bool) {
 		if name == "" {
 			name = "user"
 		}
-		return newSegment(name, "", st.User.State, st.User.ExpiresAt, now), true
+		return newSegment(name, "", st.User.State, st.User.IssuedAt, st.User.ExpiresAt, now), true
 	}
 	for _, p := range st.Projects {
 		if p.ID == ref || p.Name == ref {
-			return newSegment(p.Name, p.Role, p.State, p.ExpiresAt, now), true
+			return newSegment(p.Name, p.Role, p.State, p.IssuedAt, p.ExpiresAt, now), true
 		}
 	}
 	return segment{}, false
@@ -95,10 +96,15 @@ func pick(st ipc.Status, ref string, now time.Time) (segment, bool) {
 
 // newSegment builds a segment from the agent's status; names and roles came
 // from the portal and are escaped before a prompt shows them.
-func newSegment(name, role, state string, exp *time.Time, now time.Time) segment {
+func newSegment(name, role, state string, iat, exp *time.Time, now time.Time) segment {
 	s := segment{name: esc(name), role: esc(role), state: esc(state)}
 	if exp != nil {
+		var issued time.Time // unknown to an older agent
+		if iat != nil {
+			issued = *iat
+		}
 		s.left, s.known = exp.Sub(now), true
+		s.stage = token.DefaultPolicy.Stage(issued, *exp, now)
 	}
 	return s
 }
@@ -159,15 +165,16 @@ func useColor(when string, w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// paint colours by time left: green, yellow under 10 minutes, red under one
-// minute or when something is wrong. bash and zsh get their non-printing
+// paint colours by the token's stage under the renewal policy: green while
+// fresh, yellow once its renewal is due or under way, red when it is about
+// to lapse or something is wrong. bash and zsh get their non-printing
 // markers so that the shell measures the prompt right.
 func paint(text string, s segment, when string) string {
 	code := "32" // green
 	switch {
-	case s.state == "locked" || s.state == ipc.StateExpired || (s.known && s.left <= time.Minute):
+	case s.state == "locked" || s.state == ipc.StateExpired || (s.known && s.stage >= token.StageCritical):
 		code = "31"
-	case s.state == ipc.StateRenewing || (s.known && s.left <= 10*time.Minute):
+	case s.state == ipc.StateRenewing || (s.known && s.stage == token.StageExpiring):
 		code = "33"
 	}
 	on, off := "\x1b["+code+"m", "\x1b[0m"

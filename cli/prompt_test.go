@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,6 +80,33 @@ func BenchmarkPrompt(b *testing.B) {
 		out.Reset()
 		if err := prompt(context.Background(), e, defaultPromptFormat, "never"); err != nil || out.Len() == 0 {
 			b.Fatalf("prompt: %v %q", err, out.String())
+		}
+	}
+}
+
+// The prompt's colour follows the renewal policy, relative to the lifetime:
+// a 40 s token with 62 % left is as fresh as a 1 h token with 62 % left.
+func TestPromptColourFollowsThePolicy(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	seg := func(life, left time.Duration, state string) segment {
+		exp, iat := now.Add(left), now.Add(left-life)
+		return newSegment("p", "", state, &iat, &exp, now)
+	}
+	for _, c := range []struct {
+		name string
+		s    segment
+		want string
+	}{
+		{"40 s token, 62 % left", seg(40*time.Second, 25*time.Second, ipc.StateValid), "32"},
+		{"1 h token, 62 % left", seg(time.Hour, 37*time.Minute, ipc.StateValid), "32"},
+		{"1 h token, renewal due", seg(time.Hour, 14*time.Minute, ipc.StateValid), "33"},
+		{"40 s token, renewal due", seg(40*time.Second, 8*time.Second, ipc.StateValid), "33"},
+		{"40 s token, about to lapse", seg(40*time.Second, 3*time.Second, ipc.StateValid), "31"},
+		{"renewing", seg(time.Hour, 50*time.Minute, ipc.StateRenewing), "33"},
+		{"expired", seg(time.Hour, -time.Second, ipc.StateExpired), "31"},
+	} {
+		if got := paint("x", c.s, "always"); !strings.HasPrefix(got, "\x1b["+c.want+"m") {
+			t.Errorf("%s: %q, want colour %s", c.name, got, c.want)
 		}
 	}
 }

@@ -132,37 +132,3 @@ func PortalUnavailable(msg, hint string) *Error {
 func TokenUnavailable(msg, hint string) *Error {
 	return &Error{Status: http.StatusServiceUnavailable, Code: CodeTokenUnavailable, Message: msg, Hint: hint}
 }
-
-// Exit codes of the contract, for commands that report an agent error.
-const (
-	ExitOK                = 0
-	ExitError             = 1
-	ExitUsage             = 2
-	ExitNoAgent           = 3
-	ExitLoginRequired     = 4
-	ExitLocked            = 5
-	ExitPortalUnavailable = 6
-)
-
-// ExitCode maps an error from a Client call to the contract's exit code:
-// ErrNoAgent and *UntrustedError 3, login_required 4, locked 5, portal_unavailable 6, others 1.
-func ExitCode(err error) int {
-	if err == nil {
-		return ExitOK
-	}
-	var ue *UntrustedError
-	if errors.Is(err, ErrNoAgent) || errors.As(err, &ue) {
-		return ExitNoAgent
-	}
-	if e, ok := AsError(err); ok {
-		switch e.Code {
-		case CodeLoginRequired:
-			return ExitLoginRequired
-		case CodeLocked:
-			return ExitLocked
-		case CodePortalUnavailable:
-			return ExitPortalUnavailable
-		}
-	}
-	return ExitError
-}

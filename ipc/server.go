@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,11 +41,16 @@ type handler struct {
 	mux  *http.ServeMux
 }
 
-// route is one path of the API and its handlers by method.
+// route is one method and path of the API, its handler and how it is served.
 type route struct {
-	path    string
-	methods []string
-	funcs   []func(http.ResponseWriter, *http.Request) error
+	method, path string
+	serve        func(http.ResponseWriter, *http.Request) error
+	// readsBody: the handler reads the request body itself; every other
+	// route has it read and discarded before it is served.
+	readsBody bool
+	// streams: the answer lasts as long as the client listens, so it has no
+	// write deadline.
+	streams bool
 }
 
 // NewHandler returns the HTTP handler of the socket API serving svc. Every
@@ -65,52 +71,52 @@ func NewHandler(svc Service, opts HandlerOptions) http.Handler {
 	}
 	h := &handler{svc: svc, opts: opts, mux: http.NewServeMux()}
 	routes := []route{
-		{"/v1/status", []string{"GET"}, fns(h.status)},
-		{"/v1/token", []string{"GET"}, fns(h.userToken)},
-		{"/v1/projects", []string{"GET"}, fns(h.projects)},
-		{"/v1/projects/{ref}/token", []string{"GET"}, fns(h.projectToken)},
-		{"/v1/projects/{ref}", []string{"PUT", "DELETE"}, fns(h.track, h.untrack)},
-		{"/v1/projects/{ref}/refresh", []string{"POST"}, fns(h.refreshProject)},
-		{"/v1/refresh", []string{"POST"}, fns(h.refreshUser)},
-		{"/v1/login", []string{"POST", "GET"}, fns(h.startLogin, h.loginStatus)},
-		{"/v1/logout", []string{"POST"}, fns(h.logout)},
-		{"/v1/lock", []string{"POST"}, fns(h.lock)},
-		{"/v1/unlock", []string{"POST"}, fns(h.unlock)},
-		{"/v1/import", []string{"POST"}, fns(h.importLogin)},
-		{"/v1/shutdown", []string{"POST"}, fns(h.shutdown)},
-		{"/v1/events", []string{"GET"}, fns(h.events)},
+		{method: "GET", path: "/v1/status", serve: h.status},
+		{method: "GET", path: "/v1/token", serve: h.userToken},
+		{method: "GET", path: "/v1/projects", serve: h.projects},
+		{method: "GET", path: "/v1/projects/{ref}/token", serve: h.projectToken},
+		{method: "PUT", path: "/v1/projects/{ref}", serve: h.track},
+		{method: "DELETE", path: "/v1/projects/{ref}", serve: h.untrack},
+		{method: "POST", path: "/v1/projects/{ref}/refresh", serve: h.refreshProject},
+		{method: "POST", path: "/v1/refresh", serve: h.refreshUser},
+		{method: "POST", path: "/v1/login", serve: h.startLogin},
+		{method: "GET", path: "/v1/login", serve: h.loginStatus},
+		{method: "POST", path: "/v1/logout", serve: h.logout},
+		{method: "POST", path: "/v1/lock", serve: h.lock, readsBody: true},
+		{method: "POST", path: "/v1/unlock", serve: h.unlock, readsBody: true},
+		{method: "POST", path: "/v1/import", serve: h.importLogin, readsBody: true},
+		{method: "POST", path: "/v1/shutdown", serve: h.shutdown},
+		{method: "GET", path: "/v1/events", serve: h.events, streams: true},
 	}
+	allowed := map[string][]string{} // path → its methods, in the order above
+	var paths []string
 	for _, rt := range routes {
-		for i, m := range rt.methods {
-			h.mux.Handle(m+" "+rt.path, h.wrap(m+" "+rt.path, rt.funcs[i]))
+		h.mux.Handle(rt.method+" "+rt.path, h.wrap(rt))
+		if allowed[rt.path] == nil {
+			paths = append(paths, rt.path)
 		}
-		allow := strings.Join(rt.methods, ", ")
-		if strings.Contains(allow, "GET") {
+		allowed[rt.path] = append(allowed[rt.path], rt.method)
+	}
+	for _, path := range paths {
+		allow := strings.Join(allowed[path], ", ")
+		if slices.Contains(allowed[path], "GET") {
 			allow += ", HEAD"
 		}
-		h.mux.Handle(rt.path, h.wrap(rt.path, func(w http.ResponseWriter, r *http.Request) error {
+		h.mux.Handle(path, h.wrap(route{path: path, serve: func(w http.ResponseWriter, r *http.Request) error {
 			w.Header().Set("Allow", allow)
 			return MethodNotAllowed(r.Method, r.URL.Path)
-		}))
+		}}))
 	}
-	h.mux.Handle("/", h.wrap("/", func(w http.ResponseWriter, r *http.Request) error {
+	h.mux.Handle("/", h.wrap(route{path: "/", serve: func(w http.ResponseWriter, r *http.Request) error {
 		return NotFound(r.URL.Path)
-	}))
+	}}))
 	return canonical(h.mux)
 }
 
-func fns(f ...func(http.ResponseWriter, *http.Request) error) []func(http.ResponseWriter, *http.Request) error {
-	return f
-}
-
-// readsBody lists the routes that read the request body themselves; wrap
-// reads and discards the body of every other route before serving it.
-var readsBody = map[string]bool{"POST /v1/lock": true, "POST /v1/unlock": true, "POST /v1/import": true}
-
 // wrap applies the body limit, the write deadline and panic recovery, and
 // turns a returned error into a JSON error answer.
-func (h *handler) wrap(pattern string, f func(http.ResponseWriter, *http.Request) error) http.Handler {
-	streaming := pattern == "GET /v1/events"
+func (h *handler) wrap(rt route) http.Handler {
+	pattern := strings.TrimSpace(rt.method + " " + rt.path)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
 			if v := recover(); v != nil {
@@ -122,7 +128,7 @@ func (h *handler) wrap(pattern string, f func(http.ResponseWriter, *http.Request
 				h.writeError(w, Internal("internal error in the agent"))
 			}
 		}()
-		if !streaming {
+		if !rt.streams {
 			// The write deadline starts when the answer does: a renewal
 			// may keep the handler busy longer than a slow reader may take.
 			w = &deadlineWriter{ResponseWriter: w, timeout: h.opts.WriteTimeout}
@@ -134,14 +140,14 @@ func (h *handler) wrap(pattern string, f func(http.ResponseWriter, *http.Request
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-		if !readsBody[pattern] {
+		if !rt.readsBody {
 			if err := drain(r); err != nil {
 				h.writeError(w, err)
 				return
 			}
 		}
 		start := time.Now()
-		err := f(w, r)
+		err := rt.serve(w, r)
 		if err != nil {
 			h.writeError(w, err)
 		}

@@ -30,10 +30,13 @@ type Status struct {
 
 // UserStatus describes the login held by the agent.
 type UserStatus struct {
-	LoggedIn    bool       `json:"logged_in"`
-	Subject     string     `json:"subject,omitempty"`
-	Name        string     `json:"name,omitempty"`
-	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+	LoggedIn  bool       `json:"logged_in"`
+	Subject   string     `json:"subject,omitempty"`
+	Name      string     `json:"name,omitempty"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// IssuedAt is when the token's lifetime began, as the agent counts it
+	// for renewal (when it was fetched).
+	IssuedAt    *time.Time `json:"issued_at,omitempty"`
 	Refreshable bool       `json:"refreshable"`
 	// SessionEndsAt is when the login itself ends and a new one is needed,
 	// when the portal says so.
@@ -59,6 +62,8 @@ type ProjectStatus struct {
 	Name      string     `json:"name"`
 	Role      string     `json:"role,omitempty"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// IssuedAt is when the token's lifetime began, as the agent counts it.
+	IssuedAt  *time.Time `json:"issued_at,omitempty"`
 	State     string     `json:"state"`
 	LastError string     `json:"last_error,omitempty"`
 }

@@ -37,7 +37,7 @@ func squatter(t *testing.T, path string) *atomic.Int32 {
 
 // A client refuses a socket whose directory is a symbolic link or can be
 // written by others, before it connects: the listener there sees nothing,
-// and the error is an *UntrustedError that exits 3 and names the path.
+// and the error is an *UntrustedError (exit 3 in the CLI) naming the path.
 func TestClientRefusesUntrustedSocketDirectory(t *testing.T) {
 	root := shortDir(t)
 	real := filepath.Join(root, "real")
@@ -68,9 +68,9 @@ func TestClientRefusesUntrustedSocketDirectory(t *testing.T) {
 		cancel()
 		cl.Close()
 		var ue *UntrustedError
-		if !errors.As(err, &ue) || ExitCode(err) != ExitNoAgent || errors.Is(err, ErrNoAgent) ||
+		if !errors.As(err, &ue) || errors.Is(err, ErrNoAgent) ||
 			!strings.HasPrefix(err.Error(), "socket directory "+c.dir+" ") || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: %v (exit %d), want an UntrustedError, exit 3, naming %s and %q", c.sock, err, ExitCode(err), c.dir, c.want)
+			t.Errorf("%s: %v, want an UntrustedError (not ErrNoAgent: nobody may start an agent there) naming %s and %q", c.sock, err, c.dir, c.want)
 		}
 	}
 	if hits.Load() != 0 || openHits.Load() != 0 {

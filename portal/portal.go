@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/slices-ri/slices-agent/token"
 )
 
 // DefaultURL is the production Slices portal.
@@ -192,6 +194,32 @@ func (c *Client) JWKS(ctx context.Context) ([]byte, error) {
 	}
 	b, _, err := c.get(ctx, "jwks", d.JWKSURI, "", "application/json")
 	return b, err
+}
+
+// Keys is what the portal says verifies its tokens: discovery's issuer and
+// the key set published at its jwks_uri.
+type Keys struct {
+	Issuer string
+	URI    string // discovery's jwks_uri
+	Set    *token.KeySet
+}
+
+// Keys fetches discovery (unless cached; see Forget), then the JWKS it names,
+// and parses it: the one way the agent and the CLI learn the portal's keys.
+func (c *Client) Keys(ctx context.Context) (*Keys, error) {
+	d, err := c.Discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b, _, err := c.get(ctx, "jwks", d.JWKSURI, "", "application/json")
+	if err != nil {
+		return nil, err
+	}
+	ks, err := token.ParseKeySet(b)
+	if err != nil {
+		return nil, &Error{Op: "jwks", Kind: ErrBadResponse, Err: err}
+	}
+	return &Keys{Issuer: d.Issuer, URI: d.JWKSURI, Set: ks}, nil
 }
 
 // Projects lists the user's projects.
