@@ -9,16 +9,19 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/slices-ri/slices-agent/devportal"
 	"github.com/slices-ri/slices-agent/ipc"
 )
 
-// getJSON fetches one of the emulator's documents as a map.
-func getJSON(t *testing.T, url string) map[string]any {
+// getJSON fetches one of the world's portal documents as a map.
+func getJSON(t *testing.T, w *world, path string) map[string]any {
 	t.Helper()
-	resp, err := http.Get(url)
+	hc := &http.Client{Transport: &http.Transport{DialContext: w.net.DialContext}}
+	defer hc.CloseIdleConnections()
+	resp, err := hc.Get(w.url + path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,9 +37,9 @@ func getJSON(t *testing.T, url string) map[string]any {
 // impostorJWKS is the portal's key set with every key replaced by a fresh
 // P-256 key under the same kid: what a portal restarted with a new key
 // publishes, seen from an agent that cached the old one.
-func impostorJWKS(t *testing.T, url string) string {
+func impostorJWKS(t *testing.T, w *world) string {
 	t.Helper()
-	set := getJSON(t, url+"/.well-known/jwks.json")
+	set := getJSON(t, w, "/.well-known/jwks.json")
 	for _, k := range set["keys"].([]any) {
 		key := k.(map[string]any)
 		priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -79,50 +82,56 @@ func tryLogin(t *testing.T, a *Agent) ipc.LoginState {
 // and the login goes through.
 func TestSignatureFailureRefetchesKeysOnce(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, devportal.Options{})
-	w.dp.InjectFault(devportal.Fault{Path: "/.well-known/jwks.json", Status: 200, Count: 1, Body: impostorJWKS(t, w.url)})
-	w.dp.ResetStats()
-	a := w.agent()
-	if st := tryLogin(t, a); st.State != ipc.LoginDone {
-		t.Fatalf("login with a stale key set: %s %s", st.State, st.Error)
-	}
-	if n := w.dp.Stats().Requests["jwks"]; n != 2 {
-		t.Errorf("jwks fetched %d times, want 2 (the stale one, then one fresh)", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, devportal.Options{})
+		w.dp.InjectFault(devportal.Fault{Path: "/.well-known/jwks.json", Status: 200, Count: 1, Body: impostorJWKS(t, w)})
+		w.dp.ResetStats()
+		a := w.agent()
+		if st := tryLogin(t, a); st.State != ipc.LoginDone {
+			t.Fatalf("login with a stale key set: %s %s", st.State, st.Error)
+		}
+		if n := w.dp.Stats().Requests["jwks"]; n != 2 {
+			t.Errorf("jwks fetched %d times, want 2 (the stale one, then one fresh)", n)
+		}
+	})
 }
 
 // Discovery that named the wrong issuer once does not keep every login failing.
 func TestIssuerFailureRefetchesDiscovery(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, devportal.Options{})
-	disc := getJSON(t, w.url+"/.well-known/openid-configuration")
-	disc["issuer"] = "https://wrong-issuer.example"
-	b, _ := json.Marshal(disc)
-	w.dp.InjectFault(devportal.Fault{Path: "/.well-known/openid-configuration", Status: 200, Count: 1, Body: string(b)})
-	w.dp.ResetStats()
-	a := w.agent()
-	if st := tryLogin(t, a); st.State != ipc.LoginDone {
-		t.Fatalf("login after a wrong discovery: %s %s", st.State, st.Error)
-	}
-	if n := w.dp.Stats().Requests["discovery"]; n != 2 {
-		t.Errorf("discovery fetched %d times, want 2", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, devportal.Options{})
+		disc := getJSON(t, w, "/.well-known/openid-configuration")
+		disc["issuer"] = "https://wrong-issuer.example"
+		b, _ := json.Marshal(disc)
+		w.dp.InjectFault(devportal.Fault{Path: "/.well-known/openid-configuration", Status: 200, Count: 1, Body: string(b)})
+		w.dp.ResetStats()
+		a := w.agent()
+		if st := tryLogin(t, a); st.State != ipc.LoginDone {
+			t.Fatalf("login after a wrong discovery: %s %s", st.State, st.Error)
+		}
+		if n := w.dp.Stats().Requests["discovery"]; n != 2 {
+			t.Errorf("discovery fetched %d times, want 2", n)
+		}
+	})
 }
 
 // A portal whose keys stay wrong is not asked again and again: one forced
 // fetch per minRefetch, however many tokens fail.
 func TestKeyRefetchIsRateLimited(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, devportal.Options{})
-	w.dp.InjectFault(devportal.Fault{Path: "/.well-known/jwks.json", Status: 200, Body: impostorJWKS(t, w.url)})
-	w.dp.ResetStats()
-	a := w.agent()
-	for i := range 3 {
-		if st := tryLogin(t, a); st.State != ipc.LoginFailed {
-			t.Fatalf("login %d with wrong keys: %s, want failed", i+1, st.State)
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, devportal.Options{})
+		w.dp.InjectFault(devportal.Fault{Path: "/.well-known/jwks.json", Status: 200, Body: impostorJWKS(t, w)})
+		w.dp.ResetStats()
+		a := w.agent()
+		for i := range 3 {
+			if st := tryLogin(t, a); st.State != ipc.LoginFailed {
+				t.Fatalf("login %d with wrong keys: %s, want failed", i+1, st.State)
+			}
 		}
-	}
-	if n := w.dp.Stats().Requests["jwks"]; n != 2 {
-		t.Errorf("jwks fetched %d times for 3 failing logins within %v, want 2", n, minRefetch)
-	}
+		if n := w.dp.Stats().Requests["jwks"]; n != 2 {
+			t.Errorf("jwks fetched %d times for 3 failing logins within %v, want 2", n, minRefetch)
+		}
+	})
 }
