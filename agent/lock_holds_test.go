@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/slices-ri/slices-agent/devportal"
 	"github.com/slices-ri/slices-agent/ipc"
@@ -69,12 +70,13 @@ func TestLockedAgentAnswersOnlyStatusEventsAndUnlock(t *testing.T) {
 		if err := a.renew(ctx, a.projects[p.ID], false); err != nil {
 			t.Fatal(err)
 		}
-		for ev := range events {
-			if ev.Type == ipc.EventRenewed {
-				if ev.Project != "" || ev.Message != "" {
-					t.Errorf("event while locked: %+v, want no project and no message", ev)
-				}
-				break
+		renewed := collect(events, time.Second, ipc.EventRenewed)
+		if len(renewed) == 0 {
+			t.Error("no renewed event while locked")
+		}
+		for _, ev := range renewed {
+			if ev.Project != "" || ev.Message != "" {
+				t.Errorf("event while locked: %+v, want no project and no message", ev)
 			}
 		}
 		if err := a.Unlock(ctx, "secret"); err != nil {
