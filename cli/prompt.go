@@ -63,6 +63,10 @@ func prompt(ctx context.Context, e *env, format, color string) error {
 	if !ok {
 		return nil
 	}
+	if color == "zsh" {
+		// zsh reads % sequences in what a PROMPT substitution prints.
+		seg.name, seg.role = strings.ReplaceAll(seg.name, "%", "%%"), strings.ReplaceAll(seg.role, "%", "%%")
+	}
 	out := expand(format, seg)
 	if useColor(color, e.stdout) {
 		out = paint(out, seg, color)
