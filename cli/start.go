@@ -109,7 +109,11 @@ func ensureAgent(ctx context.Context, e *env) (int, error) {
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-exited:
-			return 0, &hinted{err: fmt.Errorf("the agent exited while starting (%v): %s", err, lastLine(logPath)), hint: "see " + logPath}
+			msg, hint := lastError(logPath)
+			if hint == "" {
+				hint = "see " + logPath
+			}
+			return 0, &hinted{err: fmt.Errorf("the agent exited while starting (%v): %s", err, msg), hint: hint}
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		case <-time.After(50 * time.Millisecond):
@@ -128,14 +132,22 @@ func quickStatus(ctx context.Context, c *ipc.Client) (ipc.Status, error) {
 	return c.Status(ctx)
 }
 
-// lastLine is the last line of a log file, for an error message.
-func lastLine(path string) string {
+// lastError is the last message of a log file and the hint that followed
+// it, if any, for an error message.
+func lastError(path string) (msg, hint string) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return ""
+		return "", ""
 	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	return lines[len(lines)-1]
+	for i := len(lines) - 1; i >= 0; i-- {
+		if h, ok := strings.CutPrefix(lines[i], "hint: "); ok && hint == "" {
+			hint = h
+			continue
+		}
+		return lines[i], hint
+	}
+	return "", hint
 }
 
 // foreground runs the daemon in this process.
@@ -164,6 +176,11 @@ func foreground(debug bool) func(ctx context.Context, e *env) error {
 		var live *ipc.LiveSocketError
 		if errors.As(err, &live) {
 			return &hinted{err: err, hint: "stop it with 'slices-agent -a " + e.socket + " stop', or use another socket with -a"}
+		}
+		var busy *agent.StateBusyError
+		if errors.As(err, &busy) && busy.Socket != "" {
+			return &hinted{err: err, hint: "use that agent (SLICES_AGENT_SOCK=" + shellQuote(busy.Socket) + "), or stop it first: slices-agent -a " +
+				shellQuote(busy.Socket) + " stop"}
 		}
 		return err
 	}

@@ -153,8 +153,8 @@ func TestOneAgentPerStateDirectory(t *testing.T) {
 	first := startAgent(t, h, sock1, "-D", "--keyring", "memory", "--no-notify")
 	want := "another agent (pid " + strconv.Itoa(first.pid) + ", socket " + sock1 + ") already uses the state directory"
 	r := h.run("-a", sock2, "-D", "--keyring", "memory", "--no-notify")
-	if r.code != 1 || !strings.Contains(r.stderr, want) {
-		t.Errorf("second agent in the foreground: %v, want exit 1 and %q", r, want)
+	if r.code != 1 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "hint: use that agent (SLICES_AGENT_SOCK="+sock1+")") {
+		t.Errorf("second agent in the foreground: %v, want exit 1, %q and a hint", r, want)
 	}
 	if r := h.run("-a", sock2, "env", "-s", "--keyring", "memory"); r.code == 0 || !strings.Contains(r.stderr, want) {
 		t.Errorf("second agent from env: %v, want a failure naming the first", r)
