@@ -38,6 +38,8 @@ type Options struct {
 	Portal *portal.Client
 	// Notify shows desktop notifications (notify-send, osascript) before tokens lapse.
 	Notify bool
+	// Settings are reported in status: each setting and where it came from.
+	Settings []ipc.Setting
 }
 
 // Agent holds the tokens and implements ipc.Service.
@@ -87,6 +89,15 @@ type Agent struct {
 	stateErr      string // last state-file failure, likewise
 }
 
+// owner is whose projects are tracked: the login's subject, else the one the
+// state file named.
+func (s *session) owner() string {
+	if s.subject != "" {
+		return s.subject
+	}
+	return s.trackedFor
+}
+
 // ioLock is a mutex that may be held across I/O (a keyring that waits for an
 // unlock prompt, a slow disk). Waiting for it is a channel receive, which a
 // testing/synctest bubble sees as durably blocked, unlike a sync.Mutex.
@@ -109,6 +120,9 @@ type session struct {
 	start         time.Time // when the login was made (auth_time), if the token says
 	endAnnounced  bool      // the coming end was announced
 	endSeen       endWindow // where the portal's answers place the end
+	// trackedFor is whose tracked projects were restored from the state
+	// file without a login (a keyring that forgets, such as memory).
+	trackedFor string
 	// gen changes at every login and logout, so that a renewal that started
 	// before one does not write its result after it.
 	gen uint64
@@ -203,14 +217,22 @@ func (a *Agent) Close() {
 func (a *Agent) Load(ctx context.Context) {
 	a.loadLock()
 	s, err := a.vault.loadSession(ctx)
-	if err != nil {
-		if !errors.Is(err, keyring.ErrNotFound) {
-			a.log.Warn("could not read the login from the keyring", "keyring", a.opts.Keyring.Name(), "err", err)
-			a.persist(err)
-		}
-		return
+	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		a.log.Warn("could not read the login from the keyring", "keyring", a.opts.Keyring.Name(), "err", err)
+		a.persist(err)
 	}
-	if s.RefreshToken == "" && s.AccessToken == "" {
+	if err != nil || (s.RefreshToken == "" && s.AccessToken == "") {
+		// No login to restore (a keyring that forgets, or a logout): the
+		// tracked projects wait for the next login of the same user.
+		if ts := a.loadTracked(); len(ts.Tracked) > 0 {
+			a.mu.Lock()
+			a.sess.trackedFor = ts.Subject
+			for _, tp := range ts.Tracked {
+				a.projects[tp.ID] = newEntry(tp.ID, tp.Name, tp.Role)
+			}
+			a.mu.Unlock()
+			a.log.Info("tracked projects restored; waiting for a login", "projects", len(ts.Tracked))
+		}
 		return
 	}
 	a.mu.Lock()
@@ -234,10 +256,7 @@ func (a *Agent) Load(ctx context.Context) {
 			}
 		}
 	}
-	tracked, err := a.vault.loadTracked(a.opts.PortalURL)
-	if err != nil {
-		a.log.Warn("could not read tracked projects", "err", err)
-	}
+	tracked := a.loadTracked().Tracked
 	for _, tp := range tracked {
 		e := newEntry(tp.ID, tp.Name, tp.Role)
 		if p, err := a.vault.loadProject(ctx, tp.ID); err == nil && p.Token != "" {
@@ -252,6 +271,15 @@ func (a *Agent) Load(ctx context.Context) {
 	a.log.Info("login restored from keyring", "keyring", a.opts.Keyring.Name(), "projects", len(tracked))
 	a.startLoops()
 	a.announceSessionEnd(a.now())
+}
+
+// loadTracked reads the tracked projects of this portal from the state file.
+func (a *Agent) loadTracked() trackedState {
+	ts, err := a.vault.loadTracked(a.opts.PortalURL)
+	if err != nil {
+		a.log.Warn("could not read tracked projects", "err", err)
+	}
+	return ts
 }
 
 // verifyStored checks a token read back from the keyring. When the portal's

@@ -24,10 +24,16 @@ type Config struct {
 	Socket    string
 	PortalURL string
 	ClientID  string
-	Keyring   string // auto, system, file or memory
-	StateDir  string
-	Version   string
-	Logger    *slog.Logger
+	// ClientSecret makes the client confidential; "" for a public client.
+	ClientSecret string
+	// Scope is asked for at login; "" for the default chosen from discovery.
+	Scope string
+	// Settings are the settings and where they came from, for status.
+	Settings []ipc.Setting
+	Keyring  string // auto, system, file or memory
+	StateDir string
+	Version  string
+	Logger   *slog.Logger
 	// Listener, when set, is served instead of listening on Socket
 	// (socket activation, tests).
 	Listener net.Listener
@@ -101,7 +107,8 @@ func Serve(ctx context.Context, cfg Config) error {
 		Keyring:     store,
 		KeyringNote: note,
 		Logger:      log,
-		Portal:      portal.New(cfg.PortalURL, cfg.ClientID),
+		Settings:    cfg.Settings,
+		Portal:      portal.New(cfg.PortalURL, cfg.ClientID, portal.WithClientSecret(cfg.ClientSecret), portal.WithScope(cfg.Scope)),
 		Notify:      !cfg.NoNotify,
 	})
 	defer a.Close()

@@ -18,6 +18,9 @@ func (a *Agent) fetchUser(ctx context.Context) error {
 	rt, oldAccess, oldVerified, subject, gen, end := a.sess.refresh, a.user.raw, a.user.verifiedAt, a.sess.subject, a.sess.gen, a.sess.end
 	a.mu.Unlock()
 	if rt == "" {
+		if err := a.importedUntilExpiry(); err != nil {
+			return err
+		}
 		a.requireLogin("no refresh token")
 		return fmt.Errorf("renewing the user token: %w", errLoginRequired)
 	}

@@ -14,6 +14,7 @@ type loginFlow struct {
 	state  string
 	start  ipc.LoginStart
 	err    string
+	hint   string
 	cancel context.CancelFunc
 }
 
@@ -72,6 +73,10 @@ func (a *Agent) finishLogin(f *loginFlow, err error) {
 		f.state, f.err = ipc.LoginExpired, "the code expired before it was approved"
 	default:
 		f.state, f.err = ipc.LoginFailed, err.Error()
+		var pe *portal.Error
+		if errors.As(err, &pe) {
+			f.hint = pe.Hint
+		}
 	}
 	a.mu.Unlock()
 	if err != nil {
@@ -100,7 +105,7 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 	a.persist(a.vault.saveSession(ctx, savedSession{AccessToken: d.Raw, RefreshToken: toks.RefreshToken, VerifiedAt: now, SessionEnd: toks.SessionEnd}))
 	a.mu.Lock()
 	var previous []string
-	if a.sess.subject != "" && a.sess.subject != d.Subject {
+	if owner := a.sess.owner(); owner != "" && owner != d.Subject {
 		// Another user: the projects tracked belong to the previous one.
 		for id, e := range a.projects {
 			if e.stop != nil {
@@ -127,6 +132,13 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 	for _, id := range previous {
 		a.persist(a.vault.deleteProject(ctx, id))
 	}
+	a.mu.Lock()
+	name := a.sess.username
+	a.mu.Unlock()
+	// Announced before persistMu is let go, so that a logout racing this
+	// login is announced after it, never before.
+	a.log.Info("logged in", "subject", d.Subject, "token", suffix(d.Raw))
+	a.publish(ipc.EventLogin, "", d.ExpiresAt, "logged in as "+name)
 	a.persistMu.Unlock()
 	if previous != nil {
 		a.saveTracked()
@@ -138,13 +150,10 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 		e.failures, e.retryAt = 0, time.Time{}
 		kick(e)
 	}
-	name := a.sess.username
 	a.mu.Unlock()
 	a.notify.reset(CauseLoginRequired)
 	a.notify.reset(CauseSessionEnds)
 	a.announceSessionEnd(now)
-	a.log.Info("logged in", "subject", d.Subject, "token", suffix(d.Raw))
-	a.publish(ipc.EventLogin, "", d.ExpiresAt, "logged in as "+name)
 	return nil
 }
 
@@ -159,7 +168,7 @@ func (a *Agent) LoginStatus(ctx context.Context) (ipc.LoginState, error) {
 	if f == nil {
 		return ipc.LoginState{State: ipc.LoginNone}, nil
 	}
-	st := ipc.LoginState{State: f.state, Error: f.err, LoginStart: f.start}
+	st := ipc.LoginState{State: f.state, Error: f.err, Hint: f.hint, LoginStart: f.start}
 	if st.State == ipc.LoginPending && !f.start.ExpiresAt.After(a.now()) {
 		st.State = ipc.LoginExpired
 	}
@@ -194,7 +203,7 @@ func (a *Agent) Logout(ctx context.Context) error {
 
 	err := a.vault.forget(ctx, ids)
 	a.stateMu.Lock()
-	serr := a.vault.saveTracked(a.opts.PortalURL, nil)
+	serr := a.vault.saveTracked(a.opts.PortalURL, "", nil)
 	a.stateMu.Unlock()
 	if serr != nil {
 		err = errors.Join(err, serr)
@@ -240,4 +249,15 @@ func (a *Agent) TrySubscribe(ctx context.Context) (<-chan ipc.Event, error) {
 		return nil, ipc.TooManySubscribers(maxSubscribers)
 	}
 	return ch, nil
+}
+
+// refusedError is the answer for the portal refusing the agent's client:
+// the portal's words, naming the client, and its hint. ok is false for any
+// other error.
+func refusedError(what string, err error) (*ipc.Error, bool) {
+	var pe *portal.Error
+	if !errors.As(err, &pe) || !errors.Is(err, portal.ErrRefused) {
+		return nil, false
+	}
+	return ipc.PortalRefused(what+": "+pe.Error(), pe.Hint), true
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/slices-ri/slices-agent/devportal"
 	"github.com/slices-ri/slices-agent/ipc"
+	"github.com/slices-ri/slices-agent/keyring"
 	"github.com/slices-ri/slices-agent/portal"
 )
 
@@ -282,6 +283,33 @@ func TestSubjectKnownAfterRestart(t *testing.T) {
 		t.Logf("subject=%q projects=%d loginRequired=%v (project %s)", subj, n, req, p.ID)
 		if subj == "" && n > 0 {
 			t.Errorf("subject unknown while %d projects of the previous login are tracked: a login by anyone keeps them", n)
+		}
+	})
+}
+
+// A keyring that forgets (memory) loses the login at a restart, not the
+// tracked projects: they wait in the state file for the same user's next login.
+func TestTrackedProjectsSurviveAForgetfulKeyring(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, devportal.Options{})
+		a, p := w.holding()
+		a.Close()
+		w.store = keyring.NewMemory() // a restart with the memory keyring: nothing kept
+		b := w.agent()
+		st, _ := b.Status(testCtx(t))
+		if len(st.Projects) != 1 || st.Projects[0].ID != p.ID || st.Projects[0].State != ipc.StateLoginRequired {
+			t.Fatalf("after a restart without a login: %+v, want %s tracked, waiting for a login", st.Projects, p.ID)
+		}
+		login(t, b)
+		tok, err := b.ProjectToken(testCtx(t), p.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.verified(tok.Token, p.ID)
+		ts, err := b.vault.loadTracked(w.url)
+		if err != nil || len(ts.Tracked) != 1 || ts.Subject == "" {
+			t.Errorf("state file after the login: %+v, %v; want the project and whose it is", ts, err)
 		}
 	})
 }

@@ -152,6 +152,9 @@ func (a *Agent) storedRefresh(ctx context.Context, rt string, gen uint64) string
 
 // trackedState is the non-secret state file: which projects are kept renewed.
 type trackedState struct {
+	// Subject is whose projects these are, so that a login by someone else
+	// after a restart does not inherit them.
+	Subject string           `json:"subject,omitempty"`
 	Tracked []trackedProject `json:"tracked"`
 }
 
@@ -166,22 +169,22 @@ type stateFile struct {
 	Portals map[string]trackedState `json:"portals"`
 }
 
-func (v *vault) loadTracked(portalURL string) ([]trackedProject, error) {
+func (v *vault) loadTracked(portalURL string) (trackedState, error) {
 	b, err := safedir.ReadFile(v.statePath)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return trackedState{}, nil
 	}
 	if err != nil {
-		return nil, err
+		return trackedState{}, err
 	}
 	var sf stateFile
 	if err := json.Unmarshal(b, &sf); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", v.statePath, err)
+		return trackedState{}, fmt.Errorf("reading %s: %w", v.statePath, err)
 	}
-	return sf.Portals[portalURL].Tracked, nil
+	return sf.Portals[portalURL], nil
 }
 
-func (v *vault) saveTracked(portalURL string, tracked []trackedProject) error {
+func (v *vault) saveTracked(portalURL, subject string, tracked []trackedProject) error {
 	var sf stateFile
 	if b, err := safedir.ReadFile(v.statePath); err == nil {
 		_ = json.Unmarshal(b, &sf) // a corrupt file is replaced by a good one
@@ -193,7 +196,7 @@ func (v *vault) saveTracked(portalURL string, tracked []trackedProject) error {
 	if len(tracked) == 0 {
 		delete(sf.Portals, portalURL)
 	} else {
-		sf.Portals[portalURL] = trackedState{Tracked: tracked}
+		sf.Portals[portalURL] = trackedState{Subject: subject, Tracked: tracked}
 	}
 	b, err := json.MarshalIndent(sf, "", "  ")
 	if err != nil {

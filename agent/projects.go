@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/slices-ri/slices-agent/ipc"
@@ -132,7 +133,11 @@ func lookup(list []portal.Project, ref string) (portal.Project, error) {
 	case 1:
 		return matches[0], nil
 	case 0:
-		return portal.Project{}, ipc.UnknownProject(ref)
+		err := ipc.UnknownProject(ref)
+		if near, ok := closest(list, ref); ok {
+			err.Hint = fmt.Sprintf("did you mean %q? ('slices-agent projects' lists them all)", near)
+		}
+		return portal.Project{}, err
 	default:
 		return portal.Project{}, ipc.BadRequest(fmt.Sprintf("%d projects are named %q", len(matches), ref), "use the project id; see 'slices-agent projects'")
 	}
@@ -230,8 +235,9 @@ func (a *Agent) saveTracked() {
 	for _, e := range a.projects {
 		tracked = append(tracked, trackedProject{ID: e.id, Name: e.name, Role: e.role})
 	}
+	owner := a.sess.owner()
 	a.mu.Unlock()
-	err := a.vault.saveTracked(a.opts.PortalURL, tracked)
+	err := a.vault.saveTracked(a.opts.PortalURL, owner, tracked)
 	if err != nil {
 		a.log.Warn("could not save the tracked projects; keeping them in memory", "err", err)
 	}
@@ -243,8 +249,48 @@ func (a *Agent) portalError(what string, err error) error {
 	if apiErr, ok := ipc.AsError(err); ok {
 		return apiErr
 	}
+	if refused, ok := refusedError(what, err); ok {
+		return refused
+	}
 	if errors.Is(err, errLoginRequired) || errors.Is(err, portal.ErrLoginRequired) {
 		return ipc.LoginRequired("the portal refused the login", hintLogin)
 	}
 	return ipc.PortalUnavailable(what+": "+err.Error(), "check the portal URL and your network; 'slices-agent status' shows it")
+}
+
+// closest is the one project name within two edits of ref (a typo), if there
+// is exactly one.
+func closest(list []portal.Project, ref string) (string, bool) {
+	found := ""
+	for _, p := range list {
+		if p.Name != found && editDistance(strings.ToLower(p.Name), strings.ToLower(ref)) <= 2 {
+			if found != "" {
+				return "", false
+			}
+			found = p.Name
+		}
+	}
+	return found, found != ""
+}
+
+// editDistance is the Levenshtein distance of a and b, counted in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
 }

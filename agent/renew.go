@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/slices-ri/slices-agent/ipc"
@@ -140,11 +142,31 @@ func (a *Agent) renew(ctx context.Context, e *entry, onDemand bool) error {
 	if o == overtaken {
 		return err
 	}
+	if o == renewed {
+		a.retryFailing(e)
+	}
 	a.tell(n, id, label, exp, err)
 	if o != renewed {
 		a.log.Warn("renewal failed", "what", label, "attempt", failures, "err", err)
 	}
 	return err
+}
+
+// retryFailing moves the retries of the other failing tokens to now: the
+// renewal of e just succeeded, so the portal answers again.
+func (a *Agent) retryFailing(e *entry) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.now()
+	for _, o := range append([]*entry{a.user}, slices.Collect(maps.Values(a.projects))...) {
+		if o == e || o.inflight != nil {
+			continue
+		}
+		var moved bool
+		if o.schedule, moved = portalAnswered(o.schedule, now); moved {
+			kick(o)
+		}
+	}
 }
 
 // classify names the outcome of a renewal that ended with err.

@@ -270,3 +270,46 @@ func TestSlowRenewalStillAnswered(t *testing.T) {
 	}
 	w.verified(tok, p.ID)
 }
+
+// When the portal answers again, every failing token is retried at once, not
+// at the end of its backoff: status stops showing an outage that is over.
+func TestRecoveryReachesEveryFailingToken(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, devportal.Options{})
+		a := w.agent()
+		login(t, a)
+		ps, err := a.Projects(testCtx(t))
+		if err != nil || len(ps) < 2 {
+			t.Fatalf("projects: %v, %d", err, len(ps))
+		}
+		one, two := ps[0].ID, ps[1].ID
+		for _, id := range []string{one, two} {
+			if _, err := a.ProjectToken(testCtx(t), id, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.dp.InjectFault(devportal.Fault{Path: "/apis/", Status: 503})
+		for range 6 { // six failures: the next retry of two is half a minute or more away
+			_ = a.Refresh(testCtx(t), two)
+			time.Sleep(2 * time.Second)
+		}
+		a.mu.Lock()
+		wait := a.projects[two].retryAt.Sub(a.now())
+		a.mu.Unlock()
+		if wait < 10*time.Second {
+			t.Fatalf("after six failures the next retry is only %v away", wait)
+		}
+		w.dp.ClearFaults()
+		if err := a.Refresh(testCtx(t), one); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Second)
+		st, _ := a.Status(testCtx(t))
+		for _, p := range st.Projects {
+			if p.LastError != "" || p.State != ipc.StateValid {
+				t.Errorf("2 s after the portal answered again, %s: %s, last error %q", p.ID, p.State, p.LastError)
+			}
+		}
+	})
+}

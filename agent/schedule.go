@@ -102,3 +102,14 @@ func settle(p token.Policy, s schedule, held bool, now time.Time, o outcome, r f
 	}
 	return s, noticeFailed
 }
+
+// portalAnswered is the step for a failing token when the renewal of another
+// token just succeeded: the portal answers again, so its retry is now rather
+// than at the end of a backoff of up to BackoffMax.
+func portalAnswered(s schedule, now time.Time) (schedule, bool) {
+	if s.failures == 0 || !s.retryAt.After(now) {
+		return s, false
+	}
+	s.retryAt = now
+	return s, true
+}

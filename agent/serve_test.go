@@ -3,6 +3,7 @@ package agent
 // Serving: what a client may ask for.
 
 import (
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -56,4 +57,33 @@ func TestMinValidOfTheWholeLifetime(t *testing.T) {
 			t.Errorf("5 impossible requests made %d portal calls", n)
 		}
 	})
+}
+
+func TestMistypedProjectGetsDidYouMean(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld(t, devportal.Options{})
+		a := w.agent()
+		login(t, a)
+		_, err := a.ProjectToken(testCtx(t), "ilabt-dve", 0)
+		e, ok := ipc.AsError(err)
+		if !ok || e.Code != ipc.CodeUnknownProject || !strings.Contains(e.Hint, `did you mean "ilabt-dev"`) {
+			t.Fatalf("a typo of ilabt-dev: %+v", err)
+		}
+		_, err = a.ProjectToken(testCtx(t), "nothing-like-it", 0)
+		if e, _ := ipc.AsError(err); e == nil || strings.Contains(e.Hint, "did you mean") {
+			t.Errorf("a name close to nothing: %+v", err)
+		}
+	})
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{{"ilabt-dev", "ilabt-dev", 0}, {"ilabt-dev", "ilabt-dve", 2}, {"gpu", "gpus", 1}, {"", "abc", 3}, {"žluť", "zluť", 1}} {
+		if got := editDistance(c.a, c.b); got != c.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
 }

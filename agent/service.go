@@ -30,6 +30,8 @@ func (a *Agent) Status(ctx context.Context) (ipc.Status, error) {
 		KeyringNote: a.opts.KeyringNote,
 		Locked:      a.lock.locked,
 		Projects:    []ipc.ProjectStatus{},
+		ClientID:    a.portal.ClientID(),
+		Settings:    a.opts.Settings,
 	}
 	if a.keyringErr != "" {
 		st.KeyringNote = joinNote(st.KeyringNote, "last write failed: "+a.keyringErr+"; tokens are kept in memory")
@@ -205,16 +207,21 @@ func (a *Agent) tokenError(e *entry, minValid time.Duration, err error) error {
 		return ipc.UnknownProject(e.id)
 	}
 	a.mu.Lock()
-	stillValid := e.valid(a.now(), 0)
+	stillValid, exp := e.valid(a.now(), 0), e.exp
 	a.mu.Unlock()
 	msg := "no valid token for the " + e.label()
 	if err != nil {
 		msg += ": " + err.Error()
 	}
-	if stillValid {
+	switch {
+	case stillValid && minValid > 0:
 		return ipc.PortalUnavailable(
 			fmt.Sprintf("cannot renew the %s to last %s: %v", e.label(), minValid, err),
 			"the current token is still valid for less; retry later or ask for less with --min-valid")
+	case stillValid:
+		return ipc.PortalUnavailable(
+			fmt.Sprintf("cannot renew the %s now: %v", e.label(), err),
+			"the current token stays valid until "+exp.Local().Format("15:04:05")+" and the agent keeps retrying; see 'slices-agent status'")
 	}
 	return ipc.TokenUnavailable(msg, "the agent keeps retrying; check 'slices-agent status'")
 }

@@ -123,7 +123,9 @@ func measure(cfg config, logf func(string, ...any)) ([]row, runInfo, error) {
 	}
 
 	var rows []row
-	portalURL, err := l.portal("portal", "--projects", "1000")
+	// the emulator keeps a client registry: the agent's public client, and
+	// oidc-agent's confidential one (it sends a secret with HTTP Basic)
+	portalURL, err := l.portal("portal", "--projects", "1000", "--client", "slices-agent", "--client", "bench:secret")
 	if err != nil {
 		return nil, info, err
 	}

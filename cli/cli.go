@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/slices-ri/slices-agent/config"
 	"github.com/slices-ri/slices-agent/ipc"
 	"github.com/slices-ri/slices-agent/portal"
 )
@@ -40,14 +41,22 @@ func (h *hinted) Unwrap() error { return h.err }
 
 // env is one invocation: its global flags, streams and the command's arguments.
 type env struct {
-	socket   string
-	portal   string
-	clientID string
-	keyring  string
-	noNotify bool // the daemon shows no desktop notifications
-	json     bool
-	shell    string // sh, csh or fish, when chosen by a flag
-	unset    bool   // -k: print unset commands
+	socket string
+	// settings are the resolved portal, client id, secret file, scope and
+	// keyring; the fields below copy the ones most used.
+	settings  config.Settings
+	configErr error // a config file that could not be read
+	portal    string
+	clientID  string
+	keyring   string
+	flagVals  map[string]string // global settings given as flags, by config key
+	noNotify  bool              // the daemon shows no desktop notifications
+	debug     bool              // the daemon logs at debug level (-d)
+	// socketFlag: -a was given (e.socket is always resolved).
+	socketFlag bool
+	json       bool
+	shell      string // sh, csh or fish, when chosen by a flag
+	unset      bool   // -k: print unset commands
 
 	args   []string
 	stdout io.Writer
@@ -91,29 +100,72 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if err := parseInterspersed(fs, rest, &e.args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			if cmd.name == "help" { // -h, --help: the list of commands
+				return report(stderr, cmd.run(ctx, e))
+			}
 			commandHelp(stdout, cmd, fs)
 			return 0
 		}
 		fmt.Fprintf(stderr, "slices-agent %s: %s\nhint: run 'slices-agent %s -h'\n", name, ipc.Redact(err.Error()), name)
 		return ExitUsage
 	}
+	e.socketFlag = e.socket != ""
 	e.socket = ipc.ResolveSocket(e.socket)
+	e.settings, e.configErr = config.Resolve(e.flagVals, os.Getenv, config.Path())
+	e.portal, e.clientID, e.keyring = e.settings.Get(config.KeyPortal), e.settings.Get(config.KeyClientID), e.settings.Get(config.KeyKeyring)
+	if e.configErr != nil && !configFree[name] {
+		return report(stderr, configError(e.configErr))
+	}
+	if agentCommands[name] {
+		if err := checkAgentPortal(ctx, e); err != nil {
+			return report(stderr, err)
+		}
+	}
 	return report(stderr, cmd.run(ctx, e))
 }
 
-// globalFlags are accepted by every command, before or after it.
+// configFree are the commands that work whatever the config file holds:
+// the Slices CLI asks every plugin for --cli-manifest and --version.
+var configFree = map[string]bool{"help": true, "version": true, "cli-manifest": true, "completion": true,
+	"install-completion": true, "__projects": true, "stop": true, "prompt": true}
+
+// configError gives a config file error its hint.
+func configError(err error) error {
+	var ce *config.Error
+	if errors.As(err, &ce) && ce.Hint != "" {
+		return &hinted{err: err, hint: ce.Hint}
+	}
+	return &hinted{err: err, hint: "see 'slices-agent help' for the settings and where they come from"}
+}
+
+// globalFlags are accepted by every command, before or after it. The
+// settings among them are resolved with the environment and the config file
+// after parsing (flags > env > file > defaults).
 func globalFlags(fs *flag.FlagSet, e *env) {
 	fs.StringVar(&e.socket, "a", "", "agent socket `path`")
-	fs.StringVar(&e.portal, "portal", envOr("SLICES_PORTAL_URL", portal.DefaultURL), "portal `URL`")
-	fs.StringVar(&e.clientID, "client-id", envOr("SLICES_CLIENT_ID", portal.DefaultClientID), "OAuth2 client `id`")
-	fs.StringVar(&e.keyring, "keyring", envOr("SLICES_KEYRING", "auto"), "keyring backend: auto, system, file or memory")
+	e.flagVals = map[string]string{}
+	setting := func(key, usage string) {
+		fs.Func(config.Flag(key), usage+" (env "+config.Env(key)+", or "+key+" in config.toml)", func(v string) error {
+			if v == "" {
+				return fmt.Errorf("empty value")
+			}
+			e.flagVals[key] = v
+			return nil
+		})
+	}
+	setting(config.KeyPortal, "portal `URL` (default "+portal.DefaultURL+")")
+	setting(config.KeyClientID, "OAuth2 client `id` (default "+portal.DefaultClientID+")")
+	setting(config.KeyClientSecretFile, "`file` holding the OAuth2 client secret, for a confidential client")
+	setting(config.KeyScope, "OAuth2 `scope` to ask for (default \""+portal.DefaultScope+"\", plus offline_access where the portal lists it)")
+	setting(config.KeyKeyring, "keyring `backend`: auto, system, file or memory (default auto)")
 }
 
 // valueFlags are the global flags that take a value, for finding the command word.
-var valueFlags = map[string]bool{"a": true, "portal": true, "client-id": true, "keyring": true}
+var valueFlags = map[string]bool{"a": true, "portal": true, "client-id": true, "client-secret-file": true, "scope": true, "keyring": true}
 
 // modeFlags select a command when given without one, like ssh-agent's.
-var modeFlags = map[string]string{"D": "-D", "d": "-d", "k": "stop", "version": "version", "cli-manifest": "cli-manifest", "h": "help", "help": "help"}
+var modeFlags = map[string]string{"D": "-D", "d": "-d", "k": "stop", "version": "version", "cli-manifest": "cli-manifest",
+	"install-completion": "install-completion", "h": "help", "help": "help"}
 
 // splitCommand finds the command word: the first argument that is neither a
 // flag nor a global flag's value. Without one, a mode flag (-D, -k, …)
@@ -172,11 +224,12 @@ func parseInterspersed(fs *flag.FlagSet, args []string, pos *[]string) error {
 }
 
 // commandNames are the user-facing commands, sorted: not the mode flags
-// (-D, -d), the plugin protocol's cli-manifest nor the hidden __ helpers.
+// (-D, -d), the plugin protocol's cli-manifest and install-completion, nor
+// the hidden __ helpers.
 func commandNames() []string {
 	names := make([]string, 0, len(commands))
 	for n := range commands {
-		if !strings.HasPrefix(n, "-") && !strings.HasPrefix(n, "__") && n != "cli-manifest" {
+		if !strings.HasPrefix(n, "-") && !strings.HasPrefix(n, "__") && n != "cli-manifest" && n != "install-completion" {
 			names = append(names, n)
 		}
 	}
@@ -210,11 +263,15 @@ func report(w io.Writer, err error) int {
 	if ae, ok := ipc.AsError(err); ok && hint == "" {
 		hint = ae.Hint
 	}
+	var hung *ipc.UnresponsiveError
 	var untrusted *ipc.UntrustedError
-	if errors.As(err, &untrusted) && hint == "" {
+	switch {
+	case hint != "":
+	case errors.As(err, &untrusted):
 		hint = untrusted.Hint()
-	}
-	if errors.Is(err, ipc.ErrNoAgent) && hint == "" {
+	case errors.As(err, &hung):
+		hint = "it looks hung: find its pid with 'fuser " + hung.Path + "', stop it (kill PID), then start a new one: eval \"$(slices-agent env)\""
+	case errors.Is(err, ipc.ErrNoAgent):
 		hint = `start one with: eval "$(slices-agent env)"`
 	}
 	fmt.Fprintf(w, "slices-agent: %s\n", esc(ipc.Redact(firstLine(err.Error()))))
@@ -234,13 +291,6 @@ func firstLine(s string) string {
 	return s
 }
 
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
 func commandHelp(w io.Writer, c *command, fs *flag.FlagSet) {
 	fmt.Fprintf(w, "usage: slices-agent %s %s\n\n%s\n\nflags:\n", c.name, c.args, c.help)
 	fs.SetOutput(w)
@@ -256,7 +306,10 @@ func init() {
 			c := commands[n]
 			fmt.Fprintf(e.stdout, "  %-15s %s\n", c.name, c.help)
 		}
-		fmt.Fprint(e.stdout, "\nglobal flags: -a SOCKET, --portal URL, --client-id ID, --keyring auto|system|file|memory\n"+
+		fmt.Fprint(e.stdout, "\nglobal flags: -a SOCKET, --portal URL, --client-id ID, --client-secret-file FILE, --scope SCOPE,\n"+
+			"  --keyring auto|system|file|memory; also from SLICES_PORTAL_URL, SLICES_CLIENT_ID,\n"+
+			"  SLICES_CLIENT_SECRET_FILE, SLICES_SCOPE, SLICES_KEYRING and "+config.Path()+"\n"+
+			"  (flags > environment > config file > defaults)\n"+
 			"exit status: 0 ok, 1 error, 2 usage, 3 no agent, 4 login required, 5 locked, 6 portal unreachable\n")
 		return nil
 	}})

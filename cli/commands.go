@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/slices-ri/slices-agent/internal/termtext"
 	"github.com/slices-ri/slices-agent/ipc"
 	"github.com/slices-ri/slices-agent/token"
 )
@@ -24,13 +26,29 @@ func init() {
 	var minValid time.Duration
 	register(&command{name: "token", args: "[PROJECT]", help: "print a token: the project's, or the user token",
 		flags: func(fs *flag.FlagSet, e *env) {
-			fs.DurationVar(&minValid, "min-valid", 0, "renew first unless the token is valid for at least `DURATION`")
+			minValidFlag(fs, &minValid, "renew first unless the token is valid for at least `DURATION`")
 		},
 		run: func(ctx context.Context, e *env) error { return tokenCmd(ctx, e, minValid) }})
 	register(&command{name: "add", args: "PROJECT", help: "track a project: keep its token renewed", run: add})
 	register(&command{name: "remove", args: "PROJECT", help: "untrack a project and delete its token", run: remove})
 	register(&command{name: "refresh", args: "[PROJECT]", help: "renew a token now", run: refresh})
 	register(&command{name: "logout", help: "forget the login and every token, in memory and keyring", run: logout})
+}
+
+// minValidFlag defines --min-valid: a duration ("90s", "5m") or seconds,
+// never negative.
+func minValidFlag(fs *flag.FlagSet, d *time.Duration, usage string) {
+	fs.Func("min-valid", usage, func(s string) error {
+		v, err := ipc.ParseMinValid(s)
+		if err != nil {
+			if ae, ok := ipc.AsError(err); ok {
+				return errors.New(ae.Message + ": give a duration of zero or more, such as 90s or 5m")
+			}
+			return err
+		}
+		*d = v
+		return nil
+	})
 }
 
 // client opens the client of the agent at e.socket.
@@ -90,7 +108,20 @@ func remove(ctx context.Context, e *env) error {
 	}
 	c := client(e)
 	defer c.Close()
-	return c.Untrack(ctx, ref)
+	st, err := c.Status(ctx)
+	if err != nil {
+		return err
+	}
+	tracked, ok := findTracked(st, ref)
+	if err := c.Untrack(ctx, ref); err != nil {
+		return err
+	}
+	if !ok {
+		fmt.Fprintf(e.stdout, "%s was not tracked: nothing to remove\n", termtext.Escape(ref))
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "removed %s (%s): no longer renewed, its token deleted\n", termtext.Escape(tracked.Name), termtext.Escape(tracked.ID))
+	return nil
 }
 
 func refresh(ctx context.Context, e *env) error {
@@ -100,7 +131,33 @@ func refresh(ctx context.Context, e *env) error {
 	}
 	c := client(e)
 	defer c.Close()
-	return c.Refresh(ctx, ref)
+	if err := c.Refresh(ctx, ref); err != nil {
+		return err
+	}
+	what, exp := "the user token", (*time.Time)(nil)
+	if st, err := c.Status(ctx); err == nil {
+		exp = st.User.ExpiresAt
+		if ref != "" {
+			p, _ := findTracked(st, ref)
+			what, exp = "the token of "+termtext.Escape(p.Name), p.ExpiresAt
+		}
+	}
+	if exp == nil {
+		fmt.Fprintf(e.stdout, "renewed %s\n", what)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "renewed %s: it expires %s\n", what, token.Relative(*exp, time.Now()))
+	return nil
+}
+
+// findTracked finds a tracked project of st by id or name.
+func findTracked(st ipc.Status, ref string) (ipc.ProjectStatus, bool) {
+	for _, p := range st.Projects {
+		if p.ID == ref || p.Name == ref {
+			return p, true
+		}
+	}
+	return ipc.ProjectStatus{Name: ref}, false
 }
 
 func logout(ctx context.Context, e *env) error {
@@ -132,12 +189,27 @@ func status(ctx context.Context, e *env) error {
 	now := time.Now()
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "agent\t%s, pid %d, %s\n", esc(st.Version), st.PID, esc(st.Socket))
-	fmt.Fprintf(tw, "portal\t%s\n", esc(st.Portal))
+	set := settingsByKey(st.Settings)
+	fmt.Fprintf(tw, "portal\t%s%s\n", esc(st.Portal), set.from("portal"))
+	if st.ClientID != "" {
+		kind := "public client, no secret"
+		if f := set["client_secret_file"]; f.Value != "" {
+			kind = "confidential client, secret in " + f.Value + set.from("client_secret_file")
+		}
+		fmt.Fprintf(tw, "client\t%s%s; %s\n", esc(st.ClientID), set.from("client_id"), esc(kind))
+	}
+	if sc, ok := set["scope"]; ok {
+		scope := sc.Value
+		if scope == "" {
+			scope = "openid userinfo projects, plus offline_access if the portal lists it"
+		}
+		fmt.Fprintf(tw, "scope\t%s%s\n", esc(scope), set.from("scope"))
+	}
 	kr := st.Keyring
 	if st.KeyringNote != "" {
 		kr += " (" + st.KeyringNote + ")"
 	}
-	fmt.Fprintf(tw, "keyring\t%s\n", esc(kr))
+	fmt.Fprintf(tw, "keyring\t%s%s\n", esc(kr), set.from("keyring"))
 	if st.Locked {
 		fmt.Fprintf(tw, "locked\tyes: no token leaves the agent until 'slices-agent unlock'\n")
 	}
@@ -199,4 +271,33 @@ func projects(ctx context.Context, e *env) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", esc(p.Name), esc(p.Role), state, esc(p.ID))
 	}
 	return tw.Flush()
+}
+
+// settings are an agent's settings by key.
+type settings map[string]ipc.Setting
+
+func settingsByKey(list []ipc.Setting) settings {
+	m := settings{}
+	for _, s := range list {
+		m[s.Key] = s
+	}
+	return m
+}
+
+// from says where a setting came from: " [--portal]", " [env SLICES_SCOPE]",
+// " [config /path]", " [default]"; nothing when the agent did not say.
+func (s settings) from(key string) string {
+	v, ok := s[key]
+	if !ok {
+		return ""
+	}
+	switch v.Source {
+	case "flag":
+		return " [flag " + v.From + "]"
+	case "env":
+		return " [env " + v.From + "]"
+	case "file":
+		return " [config " + v.From + "]"
+	}
+	return " [" + v.Source + "]"
 }

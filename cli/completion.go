@@ -131,22 +131,22 @@ _slices_agent() {
     cmd=""
     for ((i = 1; i < COMP_CWORD; i++)); do
         case "${COMP_WORDS[i]}" in
-            -a|--a|-portal|--portal|-client-id|--client-id|-keyring|--keyring) ((i++)) ;;
+            -a|--a|-portal|--portal|-client-id|--client-id|-client-secret-file|--client-secret-file|-scope|--scope|-keyring|--keyring) ((i++)) ;;
             --) break ;;
             -*) ;;
             *) cmd="${COMP_WORDS[i]}"; break ;;
         esac
     done
     case "$prev" in
-        -a|--a|--file|--passphrase-file|--jwks) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        -a|--a|--file|--passphrase-file|--jwks|--client-secret-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --keyring|-keyring) COMPREPLY=($(compgen -W "auto system file memory" -- "$cur")); return ;;
         --target) COMPREPLY=($(compgen -W "systemd launchd" -- "$cur")); return ;;
         -p) _slices_agent_projects; return ;;
-        --portal|--client-id|--min-valid) return ;;
+        --portal|--client-id|--scope|--min-valid) return ;;
     esac
     local globals="` + dashedList(globalFlagInfo()) + `"
     if [[ -z $cmd ]]; then
-        COMPREPLY=($(compgen -W "` + strings.Join(commandNames(), " ") + ` -D -d -k --version $globals" -- "$cur"))
+        COMPREPLY=($(compgen -W "` + strings.Join(commandNames(), " ") + ` -D -d -k --version --install-completion $globals" -- "$cur"))
         return
     fi
     local flags=""
@@ -202,7 +202,7 @@ _slices_agent() {
   local cmd i
   for ((i = 2; i < CURRENT; i++)); do
     case ${words[i]} in
-      -a|--portal|--client-id|--keyring) ((i++)) ;;
+      -a|--portal|--client-id|--client-secret-file|--scope|--keyring) ((i++)) ;;
       -*) ;;
       *) cmd=${words[i]}; break ;;
     esac

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/slices-ri/slices-agent/internal/termtext"
 	"github.com/slices-ri/slices-agent/ipc"
 )
 
@@ -42,7 +43,7 @@ func init() {
 				projects = append(projects, s)
 				return nil
 			})
-			fs.DurationVar(&minValid, "min-valid", 0, "renew first unless each token is valid for at least `DURATION`")
+			minValidFlag(fs, &minValid, "renew first unless each token is valid for at least `DURATION`")
 		},
 		run: func(ctx context.Context, e *env) error { return execCmd(ctx, e, projects, minValid) }})
 }
@@ -108,7 +109,12 @@ func execCmd(ctx context.Context, e *env, projects []string, minValid time.Durat
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
-		return startError(e.args[0], err)
+		err := startError(e.args[0], err)
+		if h, ok := err.(*hinted); ok && h.code == 127 && isProject(ctx, e, e.args[0]) {
+			h.hint = fmt.Sprintf("%s is a project: did you mean 'slices-agent exec -p %s -- %s'?",
+				termtext.Escape(e.args[0]), termtext.Escape(e.args[0]), termtext.Escape(strings.Join(e.args[1:], " ")))
+		}
+		return err
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -139,6 +145,23 @@ func withoutSlicesVars(environ []string) []string {
 
 // startError reports a command that could not be started the way shells do:
 // 127 when it is not found, 126 when it cannot be run.
+// isProject reports whether ref names one of the user's projects (for a
+// hint when it was given as the command).
+func isProject(ctx context.Context, e *env, ref string) bool {
+	c := client(e)
+	defer c.Close()
+	ps, err := c.Projects(ctx)
+	if err != nil {
+		return false
+	}
+	for _, p := range ps {
+		if p.ID == ref || p.Name == ref {
+			return true
+		}
+	}
+	return false
+}
+
 func startError(name string, err error) error {
 	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
 		return &hinted{err: fmt.Errorf("exec: %s: command not found", name), code: 127}

@@ -34,7 +34,9 @@ func exitCode(err error) int {
 			return ExitLoginRequired
 		case ipc.CodeLocked:
 			return ExitLocked
-		case ipc.CodePortalUnavailable:
+		case ipc.CodePortalUnavailable, ipc.CodeTokenUnavailable:
+			// token_unavailable: renewal fails and the old token lapsed,
+			// which is the portal not giving tokens.
 			return ExitPortalUnavailable
 		}
 	}

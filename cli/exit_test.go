@@ -20,6 +20,7 @@ func TestExitCodeOfAgentErrors(t *testing.T) {
 		{ipc.UnknownProject("x"), ExitError},
 		{ipc.Locked(), ExitLocked},
 		{ipc.PortalUnavailable("portal answered 503", ""), ExitPortalUnavailable},
+		{ipc.TokenUnavailable("renewal failing and the token expired", ""), ExitPortalUnavailable},
 		{errors.New("disk on fire"), ExitError},
 	} {
 		if got := exitCode(c.err); got != c.want {

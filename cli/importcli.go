@@ -68,12 +68,17 @@ type cliLogin struct {
 	AccessToken  string
 	RefreshToken string
 	Where        string // the JSON path of the object they were found in, "" for the top
+	// ClientID is the client the tokens were issued to, when the file says
+	// (beside the tokens or at the top), else when the access token does
+	// (its client_id or azp claim); "" when nothing says.
+	ClientID string
 }
 
-// Key names under which a login file may carry the tokens.
+// Key names under which a login file may carry the tokens and their client.
 var (
 	accessKeys  = []string{"access_token", "accessToken", "token"}
 	refreshKeys = []string{"refresh_token", "refreshToken"}
+	clientKeys  = []string{"client_id", "clientId"}
 )
 
 // unknownShapeError is a login file that is JSON but holds no tokens where
@@ -97,6 +102,19 @@ func parseCLILogin(path string, b []byte) (cliLogin, error) {
 		return cliLogin{}, fmt.Errorf("%s is not a JSON object: %v", path, err)
 	}
 	if l, ok := findLogin(top, "", 0); ok {
+		if l.ClientID == "" {
+			l.ClientID = stringField(top, clientKeys)
+		}
+		if l.ClientID == "" && l.AccessToken != "" {
+			if d, err := token.Decode(l.AccessToken); err == nil {
+				for _, c := range []string{"client_id", "azp"} {
+					if v, ok := d.Claims[c].(string); ok && v != "" {
+						l.ClientID = v
+						break
+					}
+				}
+			}
+		}
 		return l, nil
 	}
 	keys := make([]string, 0, len(top))
@@ -108,7 +126,8 @@ func parseCLILogin(path string, b []byte) (cliLogin, error) {
 }
 
 func findLogin(obj map[string]any, where string, depth int) (cliLogin, bool) {
-	l := cliLogin{Where: where, AccessToken: stringField(obj, accessKeys), RefreshToken: stringField(obj, refreshKeys)}
+	l := cliLogin{Where: where, AccessToken: stringField(obj, accessKeys), RefreshToken: stringField(obj, refreshKeys),
+		ClientID: stringField(obj, clientKeys)}
 	if l.RefreshToken != "" || (l.AccessToken != "" && strings.Count(l.AccessToken, ".") == 2) {
 		return l, true
 	}
@@ -159,13 +178,22 @@ func importFile(ctx context.Context, e *env, path string) ([32]byte, error) {
 		}
 		return sum, err
 	}
-	if l.RefreshToken == "" {
-		return sum, &hinted{err: fmt.Errorf("%s holds an access token but no refresh token: the agent could not keep that login alive", path),
-			hint: "run 'slices-agent login'"}
-	}
 	c := client(e)
 	defer c.Close()
-	if err := c.ImportLogin(ctx, l.AccessToken, l.RefreshToken); err != nil {
+	st, err := c.Status(ctx)
+	if err != nil {
+		return sum, err
+	}
+	refresh, why := importedRefresh(l, st.ClientID)
+	if refresh == "" && !usableAccess(l.AccessToken) {
+		if l.RefreshToken == "" {
+			return sum, &hinted{err: fmt.Errorf("%s holds no access token that is still valid, and no refresh token", path),
+				hint: "run 'slices-agent login'"}
+		}
+		return sum, &hinted{err: fmt.Errorf("cannot import %s: its access token is missing or expired, and %s", path, why),
+			hint: importHint(l, st.ClientID)}
+	}
+	if err := c.ImportLogin(ctx, l.AccessToken, refresh); err != nil {
 		return sum, err
 	}
 	msg := "imported the Slices CLI login from " + path
@@ -181,9 +209,49 @@ func importFile(ctx context.Context, e *env, path string) ([32]byte, error) {
 		msg += ")"
 	}
 	fmt.Fprintln(e.stdout, esc(msg))
+	if refresh == "" {
+		fmt.Fprintf(e.stderr, "note: %s: the agent serves this token until it expires, then asks for 'slices-agent login'\nhint: %s\n",
+			why, importHint(l, st.ClientID))
+		return sum, nil
+	}
 	fmt.Fprintln(e.stderr, "note: the agent now renews this login; the portal rotates refresh tokens, so if the Slices CLI\n"+
 		"renews it too, one of them is logged out. Let tools get their tokens from the agent.")
 	return sum, nil
+}
+
+// importedRefresh is the refresh token the agent may use: only one issued to
+// the agent's own client id, as the file (or the token) says. A refresh
+// token is bound to the client it was issued to: presenting it under
+// another client's name is refused by a careful portal and impersonates
+// the other client at a careless one. why says why there is none.
+func importedRefresh(l cliLogin, agentClient string) (refresh, why string) {
+	switch {
+	case l.RefreshToken == "":
+		return "", "the file holds no refresh token"
+	case l.ClientID == "":
+		return "", "the file does not say which client its refresh token was issued to"
+	case l.ClientID != agentClient:
+		return "", fmt.Sprintf("its refresh token was issued to client %q, and this agent is client %q", l.ClientID, agentClient)
+	}
+	return l.RefreshToken, ""
+}
+
+// importHint says how to keep such a login renewed.
+func importHint(l cliLogin, agentClient string) string {
+	if l.ClientID != "" && l.ClientID != agentClient && l.RefreshToken != "" {
+		return fmt.Sprintf("to keep it renewed, run an agent with --client-id %s (the Slices CLI's client), or run 'slices-agent login'", l.ClientID)
+	}
+	return "run 'slices-agent login' for a login the agent can renew"
+}
+
+// usableAccess reports whether an access token is there and not yet expired
+// (checked again, with its signature, by the agent).
+func usableAccess(raw string) bool {
+	if raw == "" {
+		return false
+	}
+	d, err := token.Decode(raw)
+	return err == nil && !d.ExpiresAt.IsZero() && d.ExpiresAt.After(time.Now())
 }
 
 // watchImport imports the file now and whenever it changes, until ctx ends.

@@ -14,6 +14,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/slices-ri/slices-agent/config"
+	"github.com/slices-ri/slices-agent/ipc"
 	"github.com/slices-ri/slices-agent/portal"
 	"github.com/slices-ri/slices-agent/token"
 )
@@ -282,7 +284,7 @@ func checkSignature(ctx context.Context, e *env, o inspectOpts, raw string, now 
 			return SignatureCheck{State: SigNotChecked}, fmt.Errorf("reading the key set %s: %w", sc.KeySet, err)
 		}
 	} else {
-		k, err := portal.New(e.portal, e.clientID).Keys(ctx)
+		k, err := portal.New(verifyPortal(ctx, e), e.clientID).Keys(ctx)
 		if err != nil {
 			return SignatureCheck{State: SigNotChecked}, &hinted{err: fmt.Errorf("fetching the portal's key set: %w", err),
 				hint: "check --portal (or SLICES_PORTAL_URL), or pass a key set with --jwks", code: ExitPortalUnavailable}
@@ -293,6 +295,23 @@ func checkSignature(ctx context.Context, e *env, o inspectOpts, raw string, now 
 	_, err := token.Verify(raw, ks, opts)
 	sc.State, sc.Reason, sc.ClaimsError = classify(err)
 	return sc, nil
+}
+
+// verifyPortal is the portal whose keys --verify uses: the one given with
+// --portal or SLICES_PORTAL_URL, else the running agent's (the tokens it
+// hands out come from there), else the config file's or the default.
+func verifyPortal(ctx context.Context, e *env) string {
+	if e.settings.Given(config.KeyPortal) {
+		return e.portal
+	}
+	c := ipc.NewClient(e.socket)
+	defer c.Close()
+	qctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if st, err := c.Status(qctx); err == nil && st.Portal != "" {
+		return st.Portal
+	}
+	return e.portal
 }
 
 // classify splits a Verify error into the signature state and, for a good

@@ -57,6 +57,10 @@ func login(ctx context.Context, e *env, noBrowser, qr bool) error {
 		case ipc.LoginExpired:
 			return &hinted{err: fmt.Errorf("the login code expired before it was approved"), hint: "run 'slices-agent login' again", code: ExitLoginRequired}
 		case ipc.LoginFailed:
+			if st.Hint != "" {
+				// the portal refused the client: logging in again does not help
+				return &hinted{err: fmt.Errorf("login failed: %s", st.Error), hint: st.Hint, code: ExitError}
+			}
 			return &hinted{err: fmt.Errorf("login failed: %s", st.Error), hint: "run 'slices-agent login' again", code: ExitLoginRequired}
 		case ipc.LoginNone:
 			return fmt.Errorf("the agent forgot the login in progress (logged out meanwhile?)")

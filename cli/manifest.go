@@ -4,31 +4,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
+
+	"github.com/slices-ri/slices-agent/internal/plugin"
 )
-
-// Manifest is the Slices CLI plugin manifest printed by --cli-manifest: a
-// slices-* executable on PATH that answers it becomes "slices agent …".
-type Manifest struct {
-	Type    string `json:"@type"`
-	Version string `json:"version"`
-	// Name is the subcommand the Slices CLI offers: "agent".
-	Name string `json:"name"`
-	Help string `json:"help"`
-	// PluginVersion is this executable's release, as --version prints it.
-	PluginVersion string `json:"plugin_version"`
-	// Commands are the subcommands, for the Slices CLI's help.
-	Commands []ManifestCommand `json:"commands"`
-}
-
-// ManifestCommand is one subcommand in the Manifest.
-type ManifestCommand struct {
-	Name  string `json:"name"`
-	Usage string `json:"usage,omitempty"`
-	Help  string `json:"help"`
-}
 
 // manifestHelp is the short help the Slices CLI shows for "slices agent".
 const manifestHelp = "keep Slices tokens renewed in a background agent and hand them out, like ssh-agent"
@@ -36,7 +18,15 @@ const manifestHelp = "keep Slices tokens renewed in a background agent and hand 
 func init() {
 	register(&command{name: "cli-manifest", help: "print the Slices CLI plugin manifest",
 		flags: func(fs *flag.FlagSet, e *env) { fs.Bool("cli-manifest", true, "print the plugin manifest") },
-		run:   func(ctx context.Context, e *env) error { return writeJSON(e.stdout, manifest()) }})
+		run: func(ctx context.Context, e *env) error {
+			_, err := e.stdout.Write(plugin.NewManifest(manifestHelp).JSON())
+			return err
+		}})
+	register(&command{name: "install-completion", help: "install the shell completion for your shell ($SHELL)",
+		flags: func(fs *flag.FlagSet, e *env) {
+			fs.Bool("install-completion", true, "install the completion for the shell in $SHELL")
+		},
+		run: installCompletion})
 	var short bool
 	register(&command{name: "version", help: "print the version and build information (--version: the version alone)",
 		flags: func(fs *flag.FlagSet, e *env) {
@@ -66,13 +56,39 @@ func init() {
 		}})
 }
 
-func manifest() Manifest {
-	m := Manifest{Type: "slices-cli:subcommand-metadata", Version: "1.0", Name: "agent", Help: manifestHelp, PluginVersion: Version}
-	for _, n := range commandNames() {
-		c := commands[n]
-		m.Commands = append(m.Commands, ManifestCommand{Name: c.name, Usage: strings.TrimSpace(c.name + " " + c.args), Help: c.help})
+// installCompletion writes the completion for the user's shell where the
+// shell loads it by itself (the Slices CLI plugin protocol's install option).
+func installCompletion(ctx context.Context, e *env) error {
+	shell := plugin.ShellOf(os.Getenv("SHELL"))
+	if len(e.args) == 1 {
+		shell = e.args[0]
+	} else if len(e.args) > 1 {
+		return usagef("install-completion: too many arguments")
 	}
-	return m
+	if shell == "" {
+		return &hinted{err: plugin.ErrNoShell, hint: "name it: slices-agent install-completion bash|zsh|fish"}
+	}
+	var b strings.Builder
+	var err error
+	switch shell {
+	case "bash":
+		err = bashCompletion(&b)
+	case "zsh":
+		err = zshCompletion(&b)
+	case "fish":
+		err = fishCompletion(&b)
+	default:
+		return usagef("install-completion: unknown shell %q (want bash, zsh or fish)", shell)
+	}
+	if err != nil {
+		return err
+	}
+	path, note, err := plugin.InstallCompletion("slices-agent", shell, b.String())
+	if err != nil {
+		return fmt.Errorf("installing the %s completion: %w", shell, err)
+	}
+	fmt.Fprintf(e.stdout, "installed the %s completion of slices-agent in %s\n%s\n", shell, path, note)
+	return nil
 }
 
 // BuildInfo is what version shows about the build.

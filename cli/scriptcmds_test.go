@@ -102,10 +102,11 @@ func cmdMkJWT(ts *testscript.TestScript, neg bool, args []string) {
 // way the Slices CLI would (the emulator approves by itself) and writes the
 // login to FILE, replacing it atomically (temporary file and rename), in
 // SHAPE: flat {"access_token","refresh_token",…}, nested
-// {"token":{…}}, refresh-only, or access-only.
+// {"token":{…}}, refresh-only, or access-only; with CLIENT, the file also
+// says "client_id": CLIENT (the tokens are always the default client's).
 func cmdCLIAuth(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 2 {
-		ts.Fatalf("usage: cliauth FILE flat|nested|refresh-only|access-only")
+	if len(args) != 2 && len(args) != 3 {
+		ts.Fatalf("usage: cliauth FILE flat|nested|refresh-only|access-only [CLIENT]")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -128,6 +129,9 @@ func cmdCLIAuth(ts *testscript.TestScript, neg bool, args []string) {
 		doc = map[string]any{"access_token": toks.AccessToken}
 	default:
 		ts.Fatalf("cliauth: unknown shape %q", args[1])
+	}
+	if len(args) == 3 {
+		doc.(map[string]any)["client_id"] = args[2]
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	ts.Check(err)

@@ -10,7 +10,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/slices-ri/slices-agent/portal"
+	"github.com/slices-ri/slices-agent/config"
 )
 
 // Names of the files install-service writes.
@@ -41,6 +41,10 @@ func init() {
 			if len(e.args) > 0 {
 				return usagef("install-service: unexpected argument %q", e.args[0])
 			}
+			if e.socketFlag {
+				return usagef("install-service: -a is not supported: the service listens on the default socket, " +
+					"$XDG_RUNTIME_DIR/slices-agent/agent.sock, where every client looks first; leave -a out")
+			}
 			return installService(e, target, print)
 		}})
 }
@@ -53,7 +57,9 @@ func defaultTarget() string {
 }
 
 // agentArgs is the daemon's command line: this executable, -D, and the
-// flags that differ from their defaults (so the service uses the same portal).
+// settings given as flags or in the environment (a service does not see the
+// shell's environment; it reads the config file itself). Never a secret:
+// the client secret stays in its file, and only the file's path is written.
 func agentArgs(e *env) ([]string, error) {
 	self, err := os.Executable()
 	if err != nil {
@@ -63,14 +69,10 @@ func agentArgs(e *env) ([]string, error) {
 		self = resolved
 	}
 	args := []string{self, "-D"}
-	if e.portal != portal.DefaultURL {
-		args = append(args, "--portal", e.portal)
-	}
-	if e.clientID != portal.DefaultClientID {
-		args = append(args, "--client-id", e.clientID)
-	}
-	if e.keyring != "auto" {
-		args = append(args, "--keyring", e.keyring)
+	for _, k := range config.Keys {
+		if e.settings.Given(k) {
+			args = append(args, "--"+config.Flag(k), e.settings.Get(k))
+		}
 	}
 	return args, nil
 }
@@ -78,6 +80,9 @@ func agentArgs(e *env) ([]string, error) {
 func installService(e *env, target string, print bool) error {
 	args, err := agentArgs(e)
 	if err != nil {
+		return err
+	}
+	if err := checkSecretFile(e); err != nil {
 		return err
 	}
 	var files []serviceFile

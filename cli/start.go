@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/slices-ri/slices-agent/agent"
+	"github.com/slices-ri/slices-agent/config"
 	"github.com/slices-ri/slices-agent/internal/safedir"
 	"github.com/slices-ri/slices-agent/ipc"
 )
@@ -49,12 +50,17 @@ func init() {
 			return nil
 		}
 	}
-	register(&command{name: "start", help: "start an agent if none answers, print its environment", flags: shellFlags, run: start(true)})
-	register(&command{name: "env", args: "[-s|-c|--fish]", help: "the same, for eval \"$(slices-agent env)\"", flags: shellFlags, run: start(false)})
-	register(&command{name: "-D", help: "run the agent in the foreground", run: foreground(false),
-		flags: func(fs *flag.FlagSet, e *env) { fs.Bool("D", true, "foreground"); daemonFlags(fs, e) }})
-	register(&command{name: "-d", help: "run the agent in the foreground with a debug log on stderr", run: foreground(true),
-		flags: func(fs *flag.FlagSet, e *env) { fs.Bool("d", true, "debug"); daemonFlags(fs, e) }})
+	register(&command{name: "start", help: "start an agent if none answers and print its environment, with an 'echo Agent pid' line (what a bare 'slices-agent' does)", flags: shellFlags, run: start(true)})
+	register(&command{name: "env", args: "[-s|-c|--fish]", help: "like start, without the echo line: for eval \"$(slices-agent env)\"", flags: shellFlags, run: start(false)})
+	// -D and -d may come together, as with ssh-agent: -d adds the debug log.
+	foregroundFlags := func(fs *flag.FlagSet, e *env) {
+		fs.Bool("D", true, "run in the foreground")
+		fs.BoolVar(&e.debug, "d", e.debug, "run in the foreground with a debug log on stderr")
+		daemonFlags(fs, e)
+	}
+	register(&command{name: "-D", help: "run the agent in the foreground", run: foreground, flags: foregroundFlags})
+	register(&command{name: "-d", help: "run the agent in the foreground with a debug log on stderr", run: foreground,
+		flags: func(fs *flag.FlagSet, e *env) { e.debug = true; foregroundFlags(fs, e) }})
 	register(&command{name: "stop", help: "stop the agent (-k also prints the unset commands)", run: stop,
 		flags: func(fs *flag.FlagSet, e *env) {
 			shellFlags(fs, e)
@@ -68,8 +74,14 @@ func ensureAgent(ctx context.Context, e *env) (int, error) {
 	c := ipc.NewClient(e.socket)
 	defer c.Close()
 	if st, err := quickStatus(ctx, c); err == nil {
+		if err := portalMismatch(e, st); err != nil {
+			return 0, err
+		}
 		return st.PID, nil
 	} else if !errors.Is(err, ipc.ErrNoAgent) {
+		return 0, err
+	}
+	if err := checkSecretFile(e); err != nil {
 		return 0, err
 	}
 	self, err := os.Executable()
@@ -91,11 +103,24 @@ func ensureAgent(ctx context.Context, e *env) (int, error) {
 		return 0, err
 	}
 	defer devnull.Close()
-	args := []string{"-D", "-a", e.socket, "--portal", e.portal, "--client-id", e.clientID, "--keyring", e.keyring}
+	// The daemon inherits the environment and reads the same config file:
+	// only what was given as a flag goes on its command line, so that it
+	// knows where every value came from. Never a secret: only its file's path.
+	args := []string{"-D", "-a", e.socket}
+	for _, k := range config.Keys {
+		if v := e.settings.Values[k]; v.Source == config.SourceFlag {
+			args = append(args, "--"+config.Flag(k), v.Value)
+		}
+	}
 	if e.noNotify {
 		args = append(args, "--no-notify")
 	}
 	cmd := exec.Command(self, args...)
+	cmd.Env = os.Environ()
+	if v := e.settings.Values[config.KeyClientSecretFile]; v.Source == config.SourceEnv {
+		// made absolute: the daemon runs in /
+		cmd.Env = append(cmd.Env, config.Env(config.KeyClientSecretFile)+"="+v.Value)
+	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	cmd.Dir = "/"
@@ -151,39 +176,45 @@ func lastError(path string) (msg, hint string) {
 }
 
 // foreground runs the daemon in this process.
-func foreground(debug bool) func(ctx context.Context, e *env) error {
-	return func(ctx context.Context, e *env) error {
-		level := slog.LevelInfo
-		if debug {
-			level = slog.LevelDebug
-		}
-		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-		cfg := agent.Config{
-			Socket:    e.socket,
-			PortalURL: e.portal,
-			ClientID:  e.clientID,
-			Keyring:   e.keyring,
-			Version:   Version,
-			NoNotify:  e.noNotify,
-			Logger:    log,
-		}
-		l, err := activationListener()
-		if err != nil {
-			return err
-		}
-		cfg.Listener = l
-		err = agent.Serve(ctx, cfg)
-		var live *ipc.LiveSocketError
-		if errors.As(err, &live) {
-			return &hinted{err: err, hint: "stop it with 'slices-agent -a " + e.socket + " stop', or use another socket with -a"}
-		}
-		var busy *agent.StateBusyError
-		if errors.As(err, &busy) && busy.Socket != "" {
-			return &hinted{err: err, hint: "use that agent (SLICES_AGENT_SOCK=" + shellQuote(busy.Socket) + "), or stop it first: slices-agent -a " +
-				shellQuote(busy.Socket) + " stop"}
-		}
+// foreground runs the agent in this process until it is stopped.
+func foreground(ctx context.Context, e *env) error {
+	level := slog.LevelInfo
+	if e.debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	secret, err := clientSecret(e)
+	if err != nil {
 		return err
 	}
+	cfg := agent.Config{
+		Socket:       e.socket,
+		PortalURL:    e.portal,
+		ClientID:     e.clientID,
+		ClientSecret: secret,
+		Scope:        e.settings.Get(config.KeyScope),
+		Settings:     settingsList(e.settings),
+		Keyring:      e.keyring,
+		Version:      Version,
+		NoNotify:     e.noNotify,
+		Logger:       log,
+	}
+	l, err := activationListener()
+	if err != nil {
+		return err
+	}
+	cfg.Listener = l
+	err = agent.Serve(ctx, cfg)
+	var live *ipc.LiveSocketError
+	if errors.As(err, &live) {
+		return &hinted{err: err, hint: "stop it with 'slices-agent -a " + e.socket + " stop', or use another socket with -a"}
+	}
+	var busy *agent.StateBusyError
+	if errors.As(err, &busy) && busy.Socket != "" {
+		return &hinted{err: err, hint: "use that agent (SLICES_AGENT_SOCK=" + shellQuote(busy.Socket) + "), or stop it first: slices-agent -a " +
+			shellQuote(busy.Socket) + " stop"}
+	}
+	return err
 }
 
 // stop asks the agent to stop; with -k it prints the unset commands.

@@ -48,9 +48,13 @@ func (s *Server) handleDeviceAuthorization(w http.ResponseWriter, r *http.Reques
 		writeOAuthError(w, http.StatusMethodNotAllowed, "invalid_request", "the device authorization endpoint takes POST")
 		return
 	}
-	client, ok := clientID(r)
-	if !ok {
-		writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "no client_id (form or HTTP Basic)")
+	client, aerr := s.authenticateClient(r)
+	if aerr != nil {
+		writeAuthError(w, aerr)
+		return
+	}
+	if why, ok := s.checkScope(r.Form.Get("scope")); !ok {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_scope", why)
 		return
 	}
 	now := s.now()

@@ -112,11 +112,11 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		"revocation_endpoint":                   base + pathRevoke,
 		"userinfo_endpoint":                     base + pathUserinfo,
 		"jwks_uri":                              base + pathJWKS,
-		"scopes_supported":                      []string{"openid", "userinfo", "projects", "offline_access", "profile", "email"},
+		"scopes_supported":                      s.opts.ScopesSupported,
 		"grant_types_supported":                 []string{grantDeviceCode, grantRefresh, "authorization_code"},
 		"response_types_supported":              []string{"code"},
 		"subject_types_supported":               []string{"public"},
-		"token_endpoint_auth_methods_supported": []string{"none", "client_secret_basic", "client_secret_post"},
+		"token_endpoint_auth_methods_supported": s.opts.AuthMethods,
 		"id_token_signing_alg_values_supported": []string{"ES256"},
 		"claims_supported":                      []string{"iss", "aud", "iat", "exp", "auth_time", "sub", "scope", "preferred_username", "name", "email"},
 	})
@@ -176,27 +176,14 @@ func parseQueryLenient(body string) url.Values {
 	return v
 }
 
-// clientID reads the client from HTTP Basic (client_secret_basic) or the form.
-// Any client id and secret are accepted, as long as there is an id.
-func clientID(r *http.Request) (string, bool) {
-	if user, _, ok := r.BasicAuth(); ok && user != "" {
-		if u, err := url.QueryUnescape(user); err == nil {
-			user = u
-		}
-		return user, true
-	}
-	id := r.Form.Get("client_id")
-	return id, id != ""
-}
-
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		writeOAuthError(w, http.StatusMethodNotAllowed, "invalid_request", "the token endpoint takes POST")
 		return
 	}
-	client, ok := clientID(r)
-	if !ok {
-		writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "no client_id (form or HTTP Basic)")
+	client, aerr := s.authenticateClient(r)
+	if aerr != nil {
+		writeAuthError(w, aerr)
 		return
 	}
 	switch gt := r.Form.Get("grant_type"); gt {
@@ -215,6 +202,10 @@ func (s *Server) refreshGrant(w http.ResponseWriter, r *http.Request, client str
 	rt := r.Form.Get("refresh_token")
 	if rt == "" {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "missing refresh_token")
+		return
+	}
+	if why, ok := s.checkScope(r.Form.Get("scope")); !ok {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_scope", why)
 		return
 	}
 	s.mu.Lock()

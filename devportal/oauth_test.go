@@ -270,7 +270,7 @@ func TestLenientFormsAndClientAuth(t *testing.T) {
 		want             int
 	}{
 		{"literal space in scope", "client_id=test&scope=openid offline_access", "", http.StatusOK},
-		{"invalid percent escape", "client_id=test&scope=100%zz&x", "", http.StatusOK},
+		{"invalid percent escape", "client_id=test&state=100%zz&scope=openid&x", "", http.StatusOK},
 		{"basic auth, no form client", "scope=openid offline_access", "bench", http.StatusOK},
 		{"no client at all", "scope=openid", "", http.StatusUnauthorized},
 	}
@@ -289,10 +289,16 @@ func TestLenientFormsAndClientAuth(t *testing.T) {
 		})
 	}
 	// oidc-agent's shape end to end: Basic auth, unencoded grant type and scope.
-	d := h.startDevice()
-	req, _ := http.NewRequest(http.MethodPost, h.ts.URL+pathToken,
+	req, _ := http.NewRequest(http.MethodPost, h.ts.URL+pathDevice, strings.NewReader("scope=openid offline_access"))
+	req.SetBasicAuth("bench", "secret")
+	r := h.do(req)
+	var d deviceResponse
+	if err := json.Unmarshal(r.body, &d); err != nil || d.DeviceCode == "" {
+		t.Fatalf("oidc-agent style device request: %d %s", r.status, r.body)
+	}
+	req, _ = http.NewRequest(http.MethodPost, h.ts.URL+pathToken,
 		strings.NewReader("grant_type="+grantDeviceCode+"&device_code="+d.DeviceCode+"&scope=openid offline_access"))
-	req.SetBasicAuth("test", "secret")
+	req.SetBasicAuth("bench", "secret")
 	if r := h.do(req); r.status != http.StatusOK {
 		t.Errorf("oidc-agent style token request: %d %s", r.status, r.body)
 	}

@@ -30,7 +30,26 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.Projects, "projects", 0, "0 = the demo projects; N = N generated projects")
 	fs.StringVar(&o.Issuer, "issuer", DefaultIssuer, "iss of the tokens and discovery's issuer")
 	fs.DurationVar(&o.Interval, "interval", time.Second, "device-flow poll interval")
+	fs.Func("client", "register the OAuth client `ID[:SECRET]` (repeatable; a secret makes it confidential; default: the public client "+DefaultClientID+")",
+		func(v string) error {
+			c, err := ParseClient(v)
+			if err == nil {
+				o.Clients = append(o.Clients, c)
+			}
+			return err
+		})
+	fs.Func("scopes-supported", "discovery's scopes_supported, the only scopes a login may ask for (space-separated `list`)",
+		func(v string) error { o.ScopesSupported = splitList(v); return nil })
+	fs.Func("auth-methods", "discovery's token_endpoint_auth_methods_supported, the only ways clients may authenticate (`list` of none, client_secret_basic, client_secret_post)",
+		func(v string) error { o.AuthMethods = splitList(v); return nil })
 	verbose := fs.Bool("v", false, "debug log of every request on stderr")
+	for _, a := range args {
+		if a == "-cli-manifest" || a == "--cli-manifest" {
+			// A slices-* executable on PATH is asked this by the Slices CLI:
+			// answering with an error keeps the emulator out of its commands.
+			return &UsageError{Err: errors.New("not a Slices CLI plugin: slices-devportal is the emulated portal for tests and the demo")}
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -65,8 +84,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.AutoApprove {
 		approve = "device codes approve themselves"
 	}
-	fmt.Fprintf(stderr, "slices-devportal: serving %d projects at %s (issuer %s; %s)\n",
-		len(srv.projects), url, srv.opts.Issuer, approve)
+	fmt.Fprintf(stderr, "slices-devportal: serving %d projects at %s (issuer %s; %s; clients %s)\n",
+		len(srv.projects), url, srv.opts.Issuer, approve, srv.clientList())
 
 	hs := &http.Server{
 		Handler:           srv,
@@ -86,6 +105,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("shut down: %w", err)
 	}
 	return nil
+}
+
+// splitList reads a list given as words separated by spaces or commas.
+func splitList(v string) []string {
+	return strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' })
 }
 
 // UsageError is a bad command line; the binary exits 2 on it.

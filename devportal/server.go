@@ -73,6 +73,15 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives one debug line per request; nil discards.
 	Logger *slog.Logger
+	// Clients is the client registry; empty registers the public client
+	// DefaultClientID. An unknown client or a wrong secret gets invalid_client.
+	Clients []Client
+	// ScopesSupported is discovery's scopes_supported, and the only scopes a
+	// login may ask for (else invalid_scope); default DefaultScopesSupported.
+	ScopesSupported []string
+	// AuthMethods is discovery's token_endpoint_auth_methods_supported, and
+	// the only ways a client may authenticate; default DefaultAuthMethods.
+	AuthMethods []string
 }
 
 // Server is the emulated portal; it is an http.Handler and safe for concurrent use.
@@ -83,6 +92,7 @@ type Server struct {
 	user     demoUser
 	projects []project
 	byID     map[string]*project
+	clients  map[string]Client
 
 	mu            sync.Mutex
 	keys          []*signingKey // published in the JWKS; the last one signs
@@ -113,6 +123,9 @@ func New(opts Options) (*Server, error) {
 	if opts.DeviceCodeTTL <= 0 {
 		opts.DeviceCodeTTL = 10 * time.Minute
 	}
+	if err := checkOptions(&opts); err != nil {
+		return nil, err
+	}
 	if opts.Projects < 0 {
 		return nil, fmt.Errorf("projects must be 0 (demo set) or positive, not %d", opts.Projects)
 	}
@@ -133,6 +146,10 @@ func New(opts Options) (*Server, error) {
 		refresh:       map[string]*refreshEntry{},
 		revokedAccess: map[string]bool{},
 		stats:         newStats(),
+		clients:       map[string]Client{},
+	}
+	for _, c := range opts.Clients {
+		s.clients[c.ID] = c
 	}
 	if opts.Projects == 0 {
 		s.projects = demoProjects(opts.Now())

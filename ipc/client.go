@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
@@ -39,14 +40,39 @@ func (e *NoAgentError) Is(target error) bool { return target == ErrNoAgent }
 // DefaultCallTimeout bounds one Client call other than Events.
 const DefaultCallTimeout = 30 * time.Second
 
+// AnswerWithin is how long an agent may take to start answering: a live one
+// answers, or says it is working (102 Processing, after ProcessingAfter),
+// well within it. One that accepts a connection and says nothing is hung.
+const AnswerWithin = 5 * time.Second
+
+// UnresponsiveError says that the agent at Path accepted the connection but
+// did not start answering within AnswerWithin. It matches ErrNoAgent: no
+// agent that works is reachable there.
+type UnresponsiveError struct {
+	Path  string
+	After time.Duration
+}
+
+// Error names the socket and how long the agent was given.
+func (e *UnresponsiveError) Error() string {
+	return fmt.Sprintf("the agent at %s accepted the connection but did not answer within %s", e.Path, e.After)
+}
+
+// Is matches ErrNoAgent.
+func (e *UnresponsiveError) Is(target error) bool { return target == ErrNoAgent }
+
+// errUnresponsive is the cause of a request given up by the watchdog.
+var errUnresponsive = errors.New("agent unresponsive")
+
 // Client talks to an agent over its Unix socket. It is safe for concurrent
 // use and keeps its connection alive between calls. Besides Service it has
 // TokenRaw (the fast path of the token command) and Events.
 type Client struct {
-	path    string
-	timeout time.Duration
-	tr      *http.Transport
-	hc      *http.Client
+	path         string
+	timeout      time.Duration
+	answerWithin time.Duration
+	tr           *http.Transport
+	hc           *http.Client
 }
 
 var _ Service = (*Client)(nil)
@@ -64,10 +90,11 @@ func NewClient(socketPath string) *Client {
 		DisableCompression:    true,
 	}
 	return &Client{
-		path:    socketPath,
-		timeout: DefaultCallTimeout,
-		tr:      tr,
-		hc:      &http.Client{Transport: tr},
+		path:         socketPath,
+		timeout:      DefaultCallTimeout,
+		answerWithin: AnswerWithin,
+		tr:           tr,
+		hc:           &http.Client{Transport: tr},
 	}
 }
 
@@ -97,12 +124,23 @@ func newRequest(ctx context.Context, method, path, rawQuery string, body io.Read
 }
 
 // send performs req, mapping dial failures to NoAgentError and error answers to *Error.
+//
+// A watchdog gives up on an agent that has not sent the first byte of an
+// answer within AnswerWithin (see UnresponsiveError).
 func (c *Client) send(req *http.Request) (*http.Response, error) {
-	resp, err := c.hc.Do(req)
+	ctx, cancel := context.WithCancelCause(req.Context())
+	watchdog := time.AfterFunc(c.answerWithin, func() { cancel(errUnresponsive) })
+	trace := &httptrace.ClientTrace{GotFirstResponseByte: func() { watchdog.Stop() }}
+	resp, err := c.hc.Do(req.WithContext(httptrace.WithClientTrace(ctx, trace)))
+	watchdog.Stop()
 	if err != nil {
+		cancel(nil)
 		var ue *UntrustedError
 		if errors.As(err, &ue) {
 			return nil, ue
+		}
+		if errors.Is(context.Cause(ctx), errUnresponsive) {
+			return nil, &UnresponsiveError{Path: c.path, After: c.answerWithin}
 		}
 		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
 			return nil, &NoAgentError{Path: c.path, Err: err}

@@ -18,6 +18,9 @@ const (
 	CodeInternal          = "internal"
 	CodePortalUnavailable = "portal_unavailable"
 	CodeTokenUnavailable  = "token_unavailable"
+	// CodePortalRefused is the portal refusing the agent's client: its id,
+	// secret, grant or scope. Configuration must change, not the login.
+	CodePortalRefused = "portal_refused"
 )
 
 // Error is an API error: the HTTP status, a stable code, a lower-case message
@@ -125,6 +128,13 @@ func Internal(msg string) *Error {
 // PortalUnavailable is a 502 portal_unavailable error.
 func PortalUnavailable(msg, hint string) *Error {
 	return &Error{Status: http.StatusBadGateway, Code: CodePortalUnavailable, Message: msg, Hint: hint}
+}
+
+// PortalRefused is a 502 portal_refused error: the portal refused the
+// agent's client (invalid_client, unauthorized_client, invalid_scope,
+// unsupported_grant_type).
+func PortalRefused(msg, hint string) *Error {
+	return &Error{Status: http.StatusBadGateway, Code: CodePortalRefused, Message: msg, Hint: hint}
 }
 
 // TokenUnavailable is a 503 token_unavailable error: renewal is failing and the

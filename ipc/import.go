@@ -9,7 +9,8 @@ import (
 
 // ImportRequest is the JSON body of POST /v1/import: a login made elsewhere
 // (the Slices CLI's) for the agent to adopt. The agent verifies the access
-// token, or renews it with the refresh token when it has expired.
+// token, or renews it with the refresh token when it has expired; without a
+// refresh token it serves the access token until it expires.
 type ImportRequest struct {
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token"`
@@ -26,8 +27,8 @@ func (h *handler) importLogin(w http.ResponseWriter, r *http.Request) error {
 		return BadRequest("request body is not a JSON object with access_token and refresh_token",
 			`send {"access_token":"...","refresh_token":"..."}`)
 	}
-	if in.RefreshToken == "" {
-		return BadRequest("no refresh_token to import", "the agent needs a refresh token to keep the login alive")
+	if in.RefreshToken == "" && in.AccessToken == "" {
+		return BadRequest("nothing to import", "send an access_token, a refresh_token, or both")
 	}
 	if err := h.svc.ImportLogin(r.Context(), in.AccessToken, in.RefreshToken); err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,6 +33,9 @@ type HandlerOptions struct {
 	WriteTimeout time.Duration
 	// KeepAlive is the interval of ": ping" comments on /v1/events; 0 means 15s.
 	KeepAlive time.Duration
+	// ProcessingAfter is when a busy handler sends 102 Processing; 0 means
+	// the package's ProcessingAfter.
+	ProcessingAfter time.Duration
 }
 
 // handler serves the socket API on top of a Service.
@@ -68,6 +72,9 @@ func NewHandler(svc Service, opts HandlerOptions) http.Handler {
 	}
 	if opts.KeepAlive <= 0 {
 		opts.KeepAlive = 15 * time.Second
+	}
+	if opts.ProcessingAfter <= 0 {
+		opts.ProcessingAfter = ProcessingAfter
 	}
 	h := &handler{svc: svc, opts: opts, mux: http.NewServeMux()}
 	routes := []route{
@@ -131,7 +138,9 @@ func (h *handler) wrap(rt route) http.Handler {
 		if !rt.streams {
 			// The write deadline starts when the answer does: a renewal
 			// may keep the handler busy longer than a slow reader may take.
-			w = &deadlineWriter{ResponseWriter: w, timeout: h.opts.WriteTimeout}
+			aw := newAnswerWriter(w, h.opts.WriteTimeout, h.opts.ProcessingAfter)
+			defer aw.done()
+			w = aw
 		}
 		if r.ContentLength > MaxBodyBytes {
 			// Answer without reading: the server closes the connection after.
@@ -409,33 +418,90 @@ func redact(s string) string {
 	return jwtPattern.ReplaceAllStringFunc(s, func(t string) string { return "…" + t[len(t)-6:] })
 }
 
-// deadlineWriter sets the connection's write deadline when the answer starts,
-// so that a client that stops reading is cut off, however long the answer
-// took to make.
-type deadlineWriter struct {
+// ProcessingAfter is how long a handler may work (a renewal waiting for the
+// portal) before the agent sends "102 Processing", so that a client can tell
+// a busy agent from a hung one (see Client's AnswerWithin).
+const ProcessingAfter = time.Second
+
+// answerWriter is the ResponseWriter of a non-streaming route. It sets the
+// connection's write deadline when the answer starts, so that a client that
+// stops reading is cut off however long the answer took to make; and while
+// the handler is still busy after ProcessingAfter it sends 102 Processing.
+//
+// The handler's headers live in a map of its own until the answer starts, so
+// that the 102, sent from a timer, never reads a map the handler writes.
+type answerWriter struct {
 	http.ResponseWriter
 	timeout time.Duration
-	started bool
+	header  http.Header // the handler's; used by the handler's goroutine only
+
+	mu       sync.Mutex
+	started  bool // the answer has started: no 102 any more
+	finished bool // the handler returned: the timer must not write
+	timer    *time.Timer
 }
 
-func (d *deadlineWriter) start() {
-	if !d.started {
-		d.started = true
-		_ = http.NewResponseController(d.ResponseWriter).SetWriteDeadline(time.Now().Add(d.timeout))
+func newAnswerWriter(w http.ResponseWriter, timeout, processingAfter time.Duration) *answerWriter {
+	a := &answerWriter{ResponseWriter: w, timeout: timeout, header: make(http.Header)}
+	a.timer = time.AfterFunc(processingAfter, a.processing)
+	return a
+}
+
+// Header is the handler's header map, sent with the answer.
+func (a *answerWriter) Header() http.Header { return a.header }
+
+// processing sends 102 Processing unless the answer has started.
+func (a *answerWriter) processing() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.started && !a.finished {
+		a.ResponseWriter.WriteHeader(http.StatusProcessing)
 	}
 }
 
-// WriteHeader starts the deadline and sends the header.
-func (d *deadlineWriter) WriteHeader(code int) {
-	d.start()
-	d.ResponseWriter.WriteHeader(code)
+// start begins the answer: no more 102, the handler's headers, the deadline.
+func (a *answerWriter) start() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.started {
+		return
+	}
+	a.started = true
+	a.timer.Stop()
+	a.copyHeader()
+	_ = http.NewResponseController(a.ResponseWriter).SetWriteDeadline(time.Now().Add(a.timeout))
 }
 
-// Write starts the deadline and writes.
-func (d *deadlineWriter) Write(b []byte) (int, error) {
-	d.start()
-	return d.ResponseWriter.Write(b)
+// done stops the timer when the handler returns (a 102 being sent is waited
+// for) and hands a handler's headers over if it wrote nothing.
+func (a *answerWriter) done() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.finished = true
+	a.timer.Stop()
+	if !a.started {
+		a.copyHeader()
+	}
+}
+
+func (a *answerWriter) copyHeader() {
+	h := a.ResponseWriter.Header()
+	for k, v := range a.header {
+		h[k] = v
+	}
+}
+
+// WriteHeader starts the answer and sends the header.
+func (a *answerWriter) WriteHeader(code int) {
+	a.start()
+	a.ResponseWriter.WriteHeader(code)
+}
+
+// Write starts the answer and writes.
+func (a *answerWriter) Write(b []byte) (int, error) {
+	a.start()
+	return a.ResponseWriter.Write(b)
 }
 
 // Unwrap lets http.ResponseController reach the connection.
-func (d *deadlineWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
+func (a *answerWriter) Unwrap() http.ResponseWriter { return a.ResponseWriter }

@@ -26,6 +26,21 @@ type Status struct {
 	Locked      bool            `json:"locked"`
 	User        UserStatus      `json:"user"`
 	Projects    []ProjectStatus `json:"projects"`
+	// ClientID is the OAuth2 client the agent presents to the portal.
+	ClientID string `json:"client_id,omitempty"`
+	// Settings are the agent's settings and where each came from.
+	Settings []Setting `json:"settings,omitempty"`
+}
+
+// Setting is one setting of the agent (portal, client_id,
+// client_secret_file, scope, keyring): its value and where it came from —
+// flag, env, file or default — never a secret itself.
+type Setting struct {
+	Key    string `json:"key"`
+	Value  string `json:"value"`
+	Source string `json:"source"`
+	// From names the flag, variable or config file.
+	From string `json:"from,omitempty"`
 }
 
 // UserStatus describes the login held by the agent.
@@ -118,6 +133,8 @@ const (
 type LoginState struct {
 	State string `json:"state"`
 	Error string `json:"error,omitempty"`
+	// Hint says what to do about a failed login, when there is something.
+	Hint string `json:"hint,omitempty"`
 	LoginStart
 }
 

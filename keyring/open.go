@@ -62,7 +62,13 @@ func open(ctx context.Context, backend, filePath string, newSys func() *System) 
 	case "", BackendAuto:
 		s := newSys()
 		if err := s.probe(ctx); err != nil {
-			return NewMemory(), fmt.Sprintf("no system keyring (%s); using memory: tokens are lost when the agent stops", cause(err)), nil
+			why := "no system keyring (" + cause(err) + ")"
+			if errors.Is(err, ErrUnavailable) {
+				// No D-Bus session, or nothing on it provides org.freedesktop.secrets.
+				why = "no Secret Service on this machine"
+			}
+			return NewMemory(), why + "; using memory: tokens are lost when the agent stops" +
+				" (hint: --keyring file keeps them in a 0600 file; a desktop login or gnome-keyring gives a Secret Service)", nil
 		}
 		return s, "", nil
 	default:

@@ -31,9 +31,9 @@ func (c *Client) StartDeviceLogin(ctx context.Context) (*DeviceLogin, error) {
 	if d.DeviceAuthorizationEndpoint == "" {
 		return nil, &Error{Op: "device login", Kind: ErrBadResponse, Err: errors.New("issuer has no device_authorization_endpoint")}
 	}
-	resp, err := c.oauthConfig(d).DeviceAuth(c.oauthContext(ctx))
+	resp, err := c.deviceAuthorization(ctx, d)
 	if err != nil {
-		return nil, oauthError("device login", err)
+		return nil, err
 	}
 	if resp.Expiry.IsZero() {
 		resp.Expiry = time.Now().Add(10 * time.Minute)
@@ -54,12 +54,16 @@ func (c *Client) WaitDeviceLogin(ctx context.Context, dl *DeviceLogin) (*Tokens,
 	if err != nil {
 		return nil, err
 	}
-	tok, err := c.oauthConfig(d).DeviceAccessToken(c.oauthContext(ctx), dl.resp)
+	cfg, err := c.oauthConfig(d)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := cfg.DeviceAccessToken(c.oauthContext(ctx), dl.resp)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && !dl.Expiry.After(time.Now()) {
 			return nil, &Error{Op: "device login", Kind: ErrLoginRequired, Err: errors.New("the code expired before it was approved")}
 		}
-		return nil, oauthError("device login", err)
+		return nil, c.classify("device login", err)
 	}
 	return tokens(tok)
 }
@@ -75,10 +79,14 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string) (*Tokens, err
 	if err != nil {
 		return nil, err
 	}
-	old := &oauth2.Token{RefreshToken: refreshToken, Expiry: time.Unix(1, 0)}
-	tok, err := c.oauthConfig(d).TokenSource(c.oauthContext(ctx), old).Token()
+	cfg, err := c.oauthConfig(d)
 	if err != nil {
-		return nil, oauthError("refresh", err)
+		return nil, err
+	}
+	old := &oauth2.Token{RefreshToken: refreshToken, Expiry: time.Unix(1, 0)}
+	tok, err := cfg.TokenSource(c.oauthContext(ctx), old).Token()
+	if err != nil {
+		return nil, c.classify("refresh", err)
 	}
 	return tokens(tok)
 }
@@ -95,8 +103,10 @@ func tokens(tok *oauth2.Token) (*Tokens, error) {
 	return t, nil
 }
 
-// oauthError classifies an error from x/oauth2.
-func oauthError(op string, err error) error {
+// classify turns an error from the token or device authorization endpoint
+// into an *Error: the portal refusing this client's configuration is
+// ErrRefused with a message naming the client and a hint (see refusal).
+func (c *Client) classify(op string, err error) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		status := 0
@@ -109,16 +119,26 @@ func oauthError(op string, err error) error {
 		} else if re.ErrorDescription != "" {
 			cause = fmt.Errorf("%s: %s", re.ErrorCode, re.ErrorDescription)
 		}
-		switch {
-		case re.ErrorCode == "invalid_grant" || re.ErrorCode == "access_denied" ||
-			re.ErrorCode == "expired_token" || re.ErrorCode == "invalid_client" ||
-			re.ErrorCode == "unauthorized_client" || status == 401:
-			return &Error{Op: op, Kind: ErrLoginRequired, Status: status, Err: cause}
-		case status == 429 || status >= 500:
-			return &Error{Op: op, Kind: ErrUnavailable, Status: status, Err: cause}
-		default:
-			return &Error{Op: op, Kind: ErrBadResponse, Status: status, Err: cause}
+		if msg, hint, ok := c.refusal(op, re.ErrorCode, re.ErrorDescription); ok {
+			return &Error{Op: op, Kind: ErrRefused, Status: status, Code: re.ErrorCode, Err: cause, Message: msg, Hint: hint}
 		}
+		switch {
+		case re.ErrorCode == "invalid_grant" || re.ErrorCode == "access_denied" || re.ErrorCode == "expired_token":
+			return &Error{Op: op, Kind: ErrLoginRequired, Status: status, Code: re.ErrorCode, Err: cause}
+		case status == 429 || status >= 500:
+			return &Error{Op: op, Kind: ErrUnavailable, Status: status, Code: re.ErrorCode, Err: cause}
+		case status == 401:
+			// A 401 without a code a client can act on: the portal does
+			// not accept this client's credentials.
+			msg, hint, _ := c.refusal(op, "invalid_client", "")
+			return &Error{Op: op, Kind: ErrRefused, Status: status, Code: re.ErrorCode, Err: cause, Message: msg + " (http 401)", Hint: hint}
+		default:
+			return &Error{Op: op, Kind: ErrBadResponse, Status: status, Code: re.ErrorCode, Err: cause}
+		}
+	}
+	var pe *Error
+	if errors.As(err, &pe) {
+		return err
 	}
 	if errors.Is(err, errRedirectRefused) {
 		return &Error{Op: op, Kind: ErrBadResponse, Err: transportError(err)}

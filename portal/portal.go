@@ -22,8 +22,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/slices-ri/slices-agent/token"
 )
 
@@ -33,8 +31,9 @@ const DefaultURL = "https://portal.slices-ri.eu"
 // DefaultClientID is the OAuth2 client id the agent presents.
 const DefaultClientID = "slices-agent"
 
-// Scopes are the scopes asked for at login.
-var Scopes = []string{"openid", "userinfo", "projects", "offline_access"}
+// DefaultScope is the scope asked for at login, the scope of the portal's user
+// tokens; offline_access is added when discovery lists it (see Client.Scope).
+const DefaultScope = "openid userinfo projects"
 
 // ProjectsPath is the portal's project API, relative to its URL.
 const ProjectsPath = "/apis/proj.slices-ri.eu/v1alpha1/projects/"
@@ -48,6 +47,11 @@ var (
 	ErrUnavailable   = errors.New("portal unavailable")
 	ErrBadResponse   = errors.New("bad response from portal")
 	ErrNotFound      = errors.New("not found on portal")
+	// ErrRefused is the portal refusing this client's configuration: its id,
+	// secret, grant or scope (invalid_client, unauthorized_client,
+	// invalid_scope, unsupported_grant_type). A new login does not help; the
+	// configuration, or the portal's registration of the client, must change.
+	ErrRefused = errors.New("the portal refused the client")
 )
 
 // Error is a failed portal call: which operation, what kind, and the cause.
@@ -56,11 +60,23 @@ type Error struct {
 	Kind   error  // one of the sentinel errors
 	Status int    // HTTP status when there was one
 	Err    error  // underlying cause, may be nil
+	// Code is the OAuth error code the portal answered, e.g. "invalid_client".
+	Code string
+	// Message, when set, replaces the generic text after Op: it says what
+	// the portal refused, naming the client id.
+	Message string
+	// Hint says what to do about it, e.g. what to ask the portal's operators for.
+	Hint string
 }
 
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Op)
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+		return b.String()
+	}
 	b.WriteString(": ")
 	b.WriteString(e.Kind.Error())
 	if e.Status != 0 {
@@ -86,6 +102,13 @@ type Discovery struct {
 	TokenEndpoint               string `json:"token_endpoint"`
 	JWKSURI                     string `json:"jwks_uri"`
 	UserinfoEndpoint            string `json:"userinfo_endpoint,omitempty"`
+	// ScopesSupported decides whether offline_access is asked for.
+	ScopesSupported []string `json:"scopes_supported,omitempty"`
+	// TokenEndpointAuthMethodsSupported decides how a client with a secret
+	// authenticates; OpenID Discovery's default is client_secret_basic.
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported,omitempty"`
+	// GrantTypesSupported is shown in errors about refused grants.
+	GrantTypesSupported []string `json:"grant_types_supported,omitempty"`
 }
 
 // Tokens is what a login or a refresh hands back. RefreshToken is the rotated
@@ -115,6 +138,8 @@ type Project struct {
 type Client struct {
 	base     string
 	clientID string
+	secret   string   // "" for a public client
+	scope    []string // nil: DefaultScope, plus offline_access when listed
 	http     *http.Client
 
 	mu   sync.Mutex
@@ -126,6 +151,17 @@ type Option func(*Client)
 
 // WithHTTPClient sets the HTTP client (for tests, proxies, custom timeouts).
 func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
+
+// WithClientSecret makes the client confidential: it authenticates with
+// secret, by the method discovery's token_endpoint_auth_methods_supported
+// allows (client_secret_basic, else client_secret_post).
+func WithClientSecret(secret string) Option { return func(c *Client) { c.secret = secret } }
+
+// WithScope sets the scope asked for at login (space-separated), instead of
+// DefaultScope plus offline_access where the portal lists it. Empty keeps the default.
+func WithScope(scope string) Option {
+	return func(c *Client) { c.scope = strings.Fields(scope) }
+}
 
 // New returns a client of the portal at baseURL (e.g. DefaultURL).
 func New(baseURL, clientID string, opts ...Option) *Client {
@@ -156,6 +192,12 @@ func New(baseURL, clientID string, opts ...Option) *Client {
 
 // URL is the portal's base URL.
 func (c *Client) URL() string { return c.base }
+
+// ClientID is the OAuth2 client id this client presents.
+func (c *Client) ClientID() string { return c.clientID }
+
+// Confidential reports whether the client has a secret.
+func (c *Client) Confidential() bool { return c.secret != "" }
 
 // Discover fetches the issuer's OpenID configuration from the portal. A
 // successful answer is cached; Forget drops it (e.g. after a key rotation).
@@ -352,22 +394,4 @@ func transportError(err error) error {
 		return errors.New("timed out")
 	}
 	return err
-}
-
-// oauthConfig builds the golang.org/x/oauth2 configuration from discovery.
-func (c *Client) oauthConfig(d *Discovery) *oauth2.Config {
-	return &oauth2.Config{
-		ClientID: c.clientID,
-		Endpoint: oauth2.Endpoint{
-			DeviceAuthURL: d.DeviceAuthorizationEndpoint,
-			TokenURL:      d.TokenEndpoint,
-			AuthStyle:     oauth2.AuthStyleInParams,
-		},
-		Scopes: Scopes,
-	}
-}
-
-// oauthContext makes x/oauth2 use our HTTP client.
-func (c *Client) oauthContext(ctx context.Context) context.Context {
-	return context.WithValue(ctx, oauth2.HTTPClient, c.http)
 }

@@ -23,7 +23,7 @@ func newPortal(t *testing.T, opts devportal.Options) (*devportal.Server, *portal
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return srv, portal.New(ts.URL, "test-client", portal.WithHTTPClient(&http.Client{Timeout: 3 * time.Second}))
+	return srv, portal.New(ts.URL, "", portal.WithHTTPClient(&http.Client{Timeout: 3 * time.Second}))
 }
 
 func ctx(t *testing.T) context.Context {

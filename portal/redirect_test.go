@@ -15,15 +15,15 @@ import (
 	"github.com/slices-ri/slices-agent/portal"
 )
 
-// recorder is another origin that notes what reaches it.
-type recorder struct {
+// otherOrigin is another origin that notes what reaches it.
+type otherOrigin struct {
 	mu   sync.Mutex
 	reqs []string // method path | authorization | body
 	srv  *httptest.Server
 }
 
-func newRecorder(t *testing.T) *recorder {
-	r := &recorder{}
+func newOtherOrigin(t *testing.T) *otherOrigin {
+	r := &otherOrigin{}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		b, _ := io.ReadAll(req.Body)
 		r.mu.Lock()
@@ -36,7 +36,7 @@ func newRecorder(t *testing.T) *recorder {
 	return r
 }
 
-func (r *recorder) seen() []string {
+func (r *otherOrigin) seen() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]string(nil), r.reqs...)
@@ -63,7 +63,7 @@ func hostileFront(t *testing.T, emulator string, status int, redirect map[string
 func TestTokenEndpointRedirectIsNotFollowed(t *testing.T) {
 	_, direct := newPortal(t, devportal.Options{AutoApprove: true})
 	toks := login(t, direct)
-	rec := newRecorder(t)
+	rec := newOtherOrigin(t)
 	for _, status := range []int{http.StatusTemporaryRedirect, http.StatusPermanentRedirect, http.StatusFound} {
 		front := hostileFront(t, direct.URL(), status, map[string]string{"/oauth/token": rec.srv.URL + "/oauth/token"})
 		c := portal.New(front, "test-client")
@@ -83,7 +83,7 @@ func TestTokenEndpointRedirectIsNotFollowed(t *testing.T) {
 func TestProjectsRedirectDropsAuthorizationAcrossOrigins(t *testing.T) {
 	_, direct := newPortal(t, devportal.Options{AutoApprove: true})
 	toks := login(t, direct)
-	rec := newRecorder(t)
+	rec := newOtherOrigin(t)
 	list := portal.ProjectsPath
 	front := hostileFront(t, direct.URL(), http.StatusFound, map[string]string{list: rec.srv.URL + list})
 	if _, err := portal.New(front, "test-client").Projects(ctx(t), toks.AccessToken); err != nil {

@@ -1,0 +1,84 @@
+package ipc
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// slowService answers the user token after a delay, like a renewal that
+// waits for a slow portal.
+type slowService struct {
+	*fakeService
+	delay time.Duration
+}
+
+func (s *slowService) UserToken(ctx context.Context, minValid time.Duration) (Token, error) {
+	time.Sleep(s.delay)
+	return s.fakeService.UserToken(ctx, minValid)
+}
+
+// An agent that accepts a connection and never answers is given up on within
+// AnswerWithin, as "no agent" (exit 3), not after the call's whole timeout.
+func TestClientGivesUpOnAHungAgent(t *testing.T) {
+	dir, err := os.MkdirTemp("/tmp", "hung")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	path := filepath.Join(dir, "agent.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	var held []net.Conn
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c) // accepted, never answered
+		}
+	}()
+	c := NewClient(path)
+	c.answerWithin = 300 * time.Millisecond
+	defer c.Close()
+	start := time.Now()
+	_, err = c.TokenRaw(ctxT(t), "", 0)
+	var ue *UnresponsiveError
+	if !errors.As(err, &ue) || !errors.Is(err, ErrNoAgent) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("against a hung agent: %v, want an UnresponsiveError naming %s", err, path)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("gave up after %v, want about the 300 ms allowed", took)
+	}
+}
+
+// A busy agent (a renewal waiting for the portal) is not hung: it says so with
+// 102 Processing, and its answer arrives even after AnswerWithin.
+func TestBusyAgentSaysItIsProcessing(t *testing.T) {
+	svc := &slowService{fakeService: newFake(), delay: 1500 * time.Millisecond}
+	path := serve(t, NewHandler(svc, HandlerOptions{ProcessingAfter: 20 * time.Millisecond}), nil)
+	c := NewClient(path)
+	c.answerWithin = time.Second
+	defer c.Close()
+	if _, err := c.UserToken(ctxT(t), 0); err != nil {
+		t.Fatalf("a busy agent that sent 102 Processing: %v", err)
+	}
+	// Without the 102 the same wait is a hung agent.
+	svc2 := &slowService{fakeService: newFake(), delay: 1500 * time.Millisecond}
+	path2 := serve(t, NewHandler(svc2, HandlerOptions{ProcessingAfter: time.Hour}), nil)
+	c2 := NewClient(path2)
+	c2.answerWithin = time.Second
+	defer c2.Close()
+	if _, err := c2.UserToken(ctxT(t), 0); !errors.Is(err, ErrNoAgent) {
+		t.Fatalf("an agent silent for longer than AnswerWithin: %v, want it given up on", err)
+	}
+}
