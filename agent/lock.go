@@ -177,6 +177,9 @@ func (a *Agent) Unlock(ctx context.Context, passphrase string) error {
 			return ctx.Err()
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return err // the client left while waiting its turn: not looked at
+	}
 	if len(ls.hash) == 0 || subtle.ConstantTimeCompare(derive(passphrase, ls.salt, pbkdf2Iter), ls.hash) != 1 {
 		a.mu.Lock()
 		a.lock.failures++
