@@ -4,6 +4,13 @@
 // ipc socket API.
 //
 // Data flows one way: portal → agent (verify, store, renew) → ipc → clients.
+//
+// Renewal is a small state machine per token: schedule.go decides (when to
+// renew, what a finished attempt means, what the user is told) as pure
+// functions of token.DefaultPolicy, and renew.go does (one loop per token,
+// one renewal in flight, the portal calls in fetch.go). The tests run the
+// agent against an in-process emulated portal on an in-memory network inside
+// testing/synctest, so every wait is on a virtual clock (world_test.go).
 package agent
 
 import (

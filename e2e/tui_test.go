@@ -236,8 +236,7 @@ func TestTUIClearsTheClipboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, id := startTUI(t, tm, p, []string{"DISPLAY=:99", "PATH=" + dir + ":" + os.Getenv("PATH")}, "--clear-after", "2s")
-	tm.must("send-keys", "-t", "s", "j") // ilabt-dev, the tracked one
-	tm.waitText("▌ ● ilabt-dev")
+	tm.waitText("▌ ● ilabt-dev") // the tracked one, listed first
 
 	tm.must("send-keys", "-t", "s", "c")
 	tm.waitText("via OSC 52 + xclip; clipboard clears in 2s")

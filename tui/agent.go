@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -197,21 +196,4 @@ func retryCmd(d time.Duration) tea.Cmd {
 func tickCmd(now time.Time) tea.Cmd {
 	d := time.Second - time.Duration(now.Nanosecond())
 	return tea.Tick(d, func(t time.Time) tea.Msg { return tickMsg(t) })
-}
-
-// describeErr turns an agent error into one line for the status bar.
-func describeErr(err error) string {
-	if err == nil {
-		return ""
-	}
-	if errors.Is(err, ipc.ErrNoAgent) {
-		return "no agent is running"
-	}
-	if ipc.HasCode(err, ipc.CodeLoginRequired) {
-		return "not logged in: press l to log in"
-	}
-	if e, ok := ipc.AsError(err); ok && e.Hint != "" {
-		return e.Message + " (" + e.Hint + ")"
-	}
-	return err.Error()
 }

@@ -65,7 +65,7 @@ func clearCmd(cb Clipboard, gen int, text string) tea.Cmd {
 // copied reports a copy and schedules the clear of the clipboard.
 func (m Model) copied(msg copiedMsg) (Model, tea.Cmd) {
 	if msg.err != nil {
-		m.setMessage("cannot copy "+msg.what+": "+describeErr(msg.err), true)
+		m.say(m.copyRow(msg.id), "cannot copy "+msg.what+": "+describeErr(msg.err), true)
 		return m, nil
 	}
 	m.applyToken(msg.id, msg.tok, nil)
@@ -81,11 +81,11 @@ func (m Model) copied(msg copiedMsg) (Model, tea.Cmd) {
 		s += "; it stays: OSC 52 cannot be read back to clear it safely"
 	default:
 		gen := m.clip.gen
-		m.clip.text, m.clip.what, m.clip.due = msg.tok.Token, msg.what, m.now.Add(d)
+		m.clip.text, m.clip.what, m.clip.due = msg.tok.Token, msg.what, m.c.now.Add(d)
 		s += "; clipboard clears in " + token.HumanDuration(d)
 		cmd = tea.Tick(d, func(time.Time) tea.Msg { return clipDueMsg{gen: gen} })
 	}
-	m.setMessage(s, false)
+	m.say(m.copyRow(msg.id), s, false)
 	return m, cmd
 }
 
@@ -107,13 +107,13 @@ func (m *Model) clipCleared(msg clipClearedMsg) {
 	m.clip.text = ""
 	switch {
 	case msg.err != nil && errors.Is(msg.err, ErrUnreadable):
-		m.setMessage("left the clipboard: "+msg.err.Error(), true)
+		m.say(nil, "left the clipboard: "+msg.err.Error(), true)
 	case msg.err != nil:
-		m.setMessage("left the clipboard: cannot read it back: "+msg.err.Error(), true)
+		m.say(nil, "left the clipboard: cannot read it back: "+msg.err.Error(), true)
 	case msg.cleared:
-		m.setMessage("cleared the clipboard of "+what, false)
+		m.say(nil, "cleared the clipboard of "+what, false)
 	default:
-		m.setMessage("left the clipboard: it no longer holds "+what, false)
+		m.say(nil, "left the clipboard: it no longer holds "+what, false)
 	}
 }
 
@@ -121,4 +121,12 @@ func (m *Model) clipCleared(msg clipClearedMsg) {
 // the clipboard, and what it was, for a note when the user quits first.
 func (m Model) PendingClear() (what string, pending bool) {
 	return m.clip.what, m.clip.text != ""
+}
+
+// copyRow is the row a copy of project id was about; nil for the user token.
+func (m Model) copyRow(id string) *row {
+	if id == "" {
+		return nil
+	}
+	return m.byID[id]
 }

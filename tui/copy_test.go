@@ -22,7 +22,13 @@ func copyKey(m Model, keys ...string) (Model, tea.Cmd) {
 	m = press(m, keys[:len(keys)-1]...)
 	next, cmd := m.Update(keyMsg(keys[len(keys)-1]))
 	m = next.(Model)
-	msg := cmd() // copyCmd: fetch and copy
+	msg := cmd()
+	if _, ok := msg.(intentMsg); ok { // the list asks the root to copy
+		next, cmd = m.Update(msg)
+		m = next.(Model)
+		msg = cmd()
+	}
+	// msg is copyCmd's: fetched and copied
 	next, cmd = m.Update(msg)
 	return next.(Model), cmd
 }
@@ -31,9 +37,9 @@ func TestCopyThenClearWhenTheClipboardStillHoldsTheToken(t *testing.T) {
 	f := newFakeAgent(6)
 	cb := &fakeClipboard{readable: true}
 	m := newClipModel(t, f, cb, 45*time.Second)
-	m, timer := copyKey(m, "down", "c")
-	if !strings.Contains(m.message, "copied the token of ilabt-dev") || !strings.Contains(m.message, "clipboard clears in 45s") {
-		t.Fatalf("footer %q", m.message)
+	m, timer := copyKey(m, "c")
+	if !strings.Contains(m.flash.text, "copied the token of ilabt-dev") || !strings.Contains(m.flash.text, "clipboard clears in 45s") {
+		t.Fatalf("footer %q", m.flash.text)
 	}
 	if timer == nil {
 		t.Fatal("no clear scheduled")
@@ -46,8 +52,8 @@ func TestCopyThenClearWhenTheClipboardStillHoldsTheToken(t *testing.T) {
 	if cb.clears != 1 || cb.holds != "" {
 		t.Errorf("clears %d, clipboard holds %q", cb.clears, cb.holds)
 	}
-	if m.message != "cleared the clipboard of the token of ilabt-dev" {
-		t.Errorf("footer %q", m.message)
+	if m.flash.text != "cleared the clipboard of the token of ilabt-dev" {
+		t.Errorf("footer %q", m.flash.text)
 	}
 	if _, ok := m.PendingClear(); ok {
 		t.Error("a clear still pending after it happened")
@@ -58,15 +64,15 @@ func TestClearLeavesWhatTheUserCopiedSince(t *testing.T) {
 	f := newFakeAgent(6)
 	cb := &fakeClipboard{readable: true}
 	m := newClipModel(t, f, cb, 45*time.Second)
-	m, _ = copyKey(m, "down", "c")
+	m, _ = copyKey(m, "c")
 	cb.set("the user's own text")
 	next, cmd := m.Update(clipDueMsg{gen: m.clip.gen})
 	m = run(next.(Model), cmd)
 	if cb.clears != 0 || cb.holds != "the user's own text" {
 		t.Errorf("clears %d, clipboard holds %q", cb.clears, cb.holds)
 	}
-	if m.message != "left the clipboard: it no longer holds the token of ilabt-dev" {
-		t.Errorf("footer %q", m.message)
+	if m.flash.text != "left the clipboard: it no longer holds the token of ilabt-dev" {
+		t.Errorf("footer %q", m.flash.text)
 	}
 }
 
@@ -74,7 +80,7 @@ func TestANewerCopyReplacesThePendingClear(t *testing.T) {
 	f := newFakeAgent(6)
 	cb := &fakeClipboard{readable: true}
 	m := newClipModel(t, f, cb, 45*time.Second)
-	m, _ = copyKey(m, "down", "c")
+	m, _ = copyKey(m, "c")
 	first := m.clip.gen
 	m, _ = copyKey(m, "u")
 	next, cmd := m.Update(clipDueMsg{gen: first}) // the first copy's timer
@@ -84,8 +90,8 @@ func TestANewerCopyReplacesThePendingClear(t *testing.T) {
 	}
 	next, cmd = m.Update(clipDueMsg{gen: m.clip.gen})
 	m = run(next.(Model), cmd)
-	if cb.clears != 1 || !strings.Contains(m.message, "cleared the clipboard of the user token") {
-		t.Errorf("clears %d, footer %q", cb.clears, m.message)
+	if cb.clears != 1 || !strings.Contains(m.flash.text, "cleared the clipboard of the user token") {
+		t.Errorf("clears %d, footer %q", cb.clears, m.flash.text)
 	}
 }
 
@@ -102,12 +108,12 @@ func TestNoClearWhereItCannotBeDoneSafely(t *testing.T) {
 	for _, tc := range tests {
 		cb := &fakeClipboard{readable: tc.readable}
 		m := newClipModel(t, newFakeAgent(6), cb, tc.after)
-		m, timer := copyKey(m, "down", "c")
+		m, timer := copyKey(m, "c")
 		if timer != nil {
 			t.Errorf("%s: a clear was scheduled", tc.name)
 		}
-		if !strings.Contains(m.message, tc.want) || strings.Contains(m.message, "clears in") {
-			t.Errorf("%s: footer %q, want %q", tc.name, m.message, tc.want)
+		if !strings.Contains(m.flash.text, tc.want) || strings.Contains(m.flash.text, "clears in") {
+			t.Errorf("%s: footer %q, want %q", tc.name, m.flash.text, tc.want)
 		}
 		if _, ok := m.PendingClear(); ok {
 			t.Errorf("%s: a clear is pending", tc.name)

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sync"
 	"time"
 
@@ -211,6 +212,10 @@ func run(m Model, cmd tea.Cmd) Model {
 		case tickMsg, retryMsg, loginStateMsg, timeoutMsg:
 			continue
 		}
+		if seq := sequenceOf(msg); seq != nil {
+			queue = append(seq, queue...) // in order, before the rest
+			continue
+		}
 		next, c2 := m.Update(msg)
 		m = next.(Model)
 		queue = append(queue, c2)
@@ -231,4 +236,18 @@ func execBounded(c tea.Cmd) tea.Msg {
 	case <-time.After(100 * time.Millisecond):
 		return timeoutMsg{}
 	}
+}
+
+// sequenceOf returns the commands of a tea.Sequence message (its type is not
+// exported), or nil for any other message.
+func sequenceOf(msg tea.Msg) []tea.Cmd {
+	v := reflect.ValueOf(msg)
+	if v.Kind() != reflect.Slice || v.Type().Elem() != reflect.TypeOf(tea.Cmd(nil)) {
+		return nil
+	}
+	out := make([]tea.Cmd, v.Len())
+	for i := range out {
+		out[i] = v.Index(i).Interface().(tea.Cmd)
+	}
+	return out
 }

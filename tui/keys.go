@@ -2,19 +2,22 @@ package tui
 
 import (
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/list"
 )
 
-// KeyMap holds the TUI's key bindings; it implements help.KeyMap.
+// KeyMap holds every key binding of the TUI. Each screen takes the ones it
+// answers to into a KeyMap of its own (listKeys, detailKeys, …), which is
+// what the footer and the help screen show; the root answers to the global
+// ones (GlobalHelp) on every screen.
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Home, End key.Binding
 	Filter                                key.Binding
 	Open, Back                            key.Binding
 	CopyProject, CopyUser                 key.Binding
-	Reveal                                key.Binding
+	Reveal, OneLine                       key.Binding
 	Renew, Track, Untrack                 key.Binding
-	Login, Reload                         key.Binding
-	Warnings                              key.Binding
+	Login, Retry, Yes, No                 key.Binding
+	Reload                                key.Binding
+	Warnings, UserClaims, TimeFormat      key.Binding
 	Help, Quit                            key.Binding
 }
 
@@ -23,8 +26,8 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Up:          key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:        key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:      key.NewBinding(key.WithKeys("pgup", "left", "b"), key.WithHelp("pgup/b", "page up")),
-		PageDown:    key.NewBinding(key.WithKeys("pgdown", "right", "f", " "), key.WithHelp("pgdn/f", "page down")),
+		PageUp:      key.NewBinding(key.WithKeys("pgup", "b", "ctrl+u"), key.WithHelp("pgup/b", "page up")),
+		PageDown:    key.NewBinding(key.WithKeys("pgdown", "f", " ", "ctrl+d"), key.WithHelp("pgdn/f", "page down")),
 		Home:        key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g/home", "first")),
 		End:         key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G/end", "last")),
 		Filter:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
@@ -33,51 +36,42 @@ func DefaultKeyMap() KeyMap {
 		CopyProject: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy token")),
 		CopyUser:    key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "copy user token")),
 		Reveal:      key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "reveal token")),
+		OneLine:     key.NewBinding(key.WithKeys("V"), key.WithHelp("V", "token on one line")),
 		Renew:       key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "renew now")),
 		Track:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "track")),
 		Untrack:     key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "untrack")),
 		Login:       key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "log in")),
+		Retry:       key.NewBinding(key.WithKeys("l", "enter"), key.WithHelp("l", "try again")),
+		Yes:         key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
+		No:          key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
 		Reload:      key.NewBinding(key.WithKeys("R", "ctrl+r"), key.WithHelp("R", "reload")),
 		Warnings:    key.NewBinding(key.WithKeys("!", "w"), key.WithHelp("!", "warnings")),
+		UserClaims:  key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "user token claims")),
+		TimeFormat:  key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "local/UTC/epoch")),
 		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:        key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
 }
 
-// ShortHelp is the one-line help of the footer.
-func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Open, k.Filter, k.CopyProject, k.Renew, k.Login, k.Help, k.Quit}
+// GlobalHelp is the column of keys the root answers to on every screen.
+func (k KeyMap) GlobalHelp() []key.Binding {
+	return []key.Binding{k.Login, k.CopyUser, k.UserClaims, k.Warnings, k.TimeFormat, k.Reload, k.Help, k.Quit}
 }
 
-// FullHelp is the help shown by '?', in columns.
-func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
-		{k.Filter, k.Open, k.Back, k.Reveal, k.Reload},
-		{k.CopyProject, k.CopyUser, k.Renew, k.Track, k.Untrack},
-		{k.Login, k.Warnings, k.Help, k.Quit},
-	}
-}
+// helpKeys is the help screen's KeyMap.
+type helpKeys struct{ Back, Up, Down key.Binding }
 
-// detailHelp is the short help while the detail pane is open.
-func (k KeyMap) detailHelp() []key.Binding {
-	return []key.Binding{k.Back, k.Reveal, k.CopyProject, k.Renew, k.Help, k.Quit}
-}
+// ShortHelp implements help.KeyMap.
+func (k helpKeys) ShortHelp() []key.Binding { return []key.Binding{k.Back} }
 
-// listKeyMap maps KeyMap onto the bubbles list, leaving letters the TUI uses
-// (l, u, d, q, esc) to the TUI.
-func (k KeyMap) listKeyMap() list.KeyMap {
-	km := list.DefaultKeyMap()
-	km.CursorUp = k.Up
-	km.CursorDown = k.Down
-	km.PrevPage = k.PageUp
-	km.NextPage = k.PageDown
-	km.GoToStart = k.Home
-	km.GoToEnd = k.End
-	km.Filter = k.Filter
-	km.Quit.SetEnabled(false)
-	km.ShowFullHelp.SetEnabled(false)
-	km.CloseFullHelp.SetEnabled(false)
-	km.ForceQuit.SetEnabled(false)
-	return km
-}
+// FullHelp implements help.KeyMap.
+func (k helpKeys) FullHelp() [][]key.Binding { return [][]key.Binding{{k.Back, k.Up, k.Down}} }
+
+// warningsKeys is the warnings screen's KeyMap.
+type warningsKeys struct{ Back, Up, Down, Login key.Binding }
+
+// ShortHelp implements help.KeyMap.
+func (k warningsKeys) ShortHelp() []key.Binding { return []key.Binding{k.Back, k.Login} }
+
+// FullHelp implements help.KeyMap.
+func (k warningsKeys) FullHelp() [][]key.Binding { return [][]key.Binding{{k.Back, k.Up, k.Down}} }

@@ -13,7 +13,7 @@ import (
 
 func TestFilterNarrowsByNameOrID(t *testing.T) {
 	m, _ := newTestModel(t, newFakeAgent(6), 80, 24)
-	if n := len(m.list.VisibleItems()); n != 6 {
+	if n := len(m.list.visible); n != 6 {
 		t.Fatalf("%d rows before filtering, want 6", n)
 	}
 	for _, tc := range []struct{ term, want string }{
@@ -23,23 +23,23 @@ func TestFilterNarrowsByNameOrID(t *testing.T) {
 	} {
 		m2 := press(m, "/", tc.term)
 		var names []string
-		for _, it := range m2.list.VisibleItems() {
-			names = append(names, it.(*row).p.Name)
+		for _, it := range m2.list.visible {
+			names = append(names, it.p.Name)
 		}
 		if len(names) != 1 || names[0] != tc.want {
 			t.Errorf("filter %q shows %v, want [%s]", tc.term, names, tc.want)
 		}
-		if m3 := press(m2, "esc"); len(m3.list.VisibleItems()) != 6 {
-			t.Errorf("esc after filter %q leaves %d rows", tc.term, len(m3.list.VisibleItems()))
+		if m3 := press(m2, "esc"); len(m3.list.visible) != 6 {
+			t.Errorf("esc after filter %q leaves %d rows", tc.term, len(m3.list.visible))
 		}
 	}
 }
 
 func TestOpenDetailAndBack(t *testing.T) {
 	m, _ := newTestModel(t, newFakeAgent(6), 80, 60)
-	m = press(m, "down", "enter")
-	if m.screen != screenDetail || m.detail.row.p.Name != "ilabt-dev" {
-		t.Fatalf("screen %v row %v after enter", m.screen, m.detail.row)
+	m = press(m, "enter")
+	if m.focus != focusDetail || m.detail.row.p.Name != "ilabt-dev" {
+		t.Fatalf("screen %v row %v after enter", m.focus, m.detail.row)
 	}
 	v := m.View()
 	for _, want := range []string{"proj_exp", "user_account.ilabt.imec.be_0123456789abcdefghijklmnop", "Acting as       lead", "in 42m", "hidden (…"} {
@@ -54,20 +54,20 @@ func TestOpenDetailAndBack(t *testing.T) {
 	if m2 := press(m, "v"); !strings.Contains(strings.ReplaceAll(m2.View(), "\n", ""), raw[:60]) {
 		t.Error("v does not reveal the raw token")
 	}
-	if m2 := press(m, "esc"); m2.screen != screenList {
-		t.Errorf("esc leaves screen %v", m2.screen)
+	if m2 := press(m, "esc"); m2.focus != focusList {
+		t.Errorf("esc leaves screen %v", m2.focus)
 	}
 }
 
 func TestCopyPutsTheAgentsTokenOnTheClipboard(t *testing.T) {
 	f := newFakeAgent(6)
 	m, cb := newTestModel(t, f, 80, 24)
-	m = press(m, "down", "c")
+	m = press(m, "c")
 	if want := f.tokens[projID(1)].Token; len(cb.copied) != 1 || cb.copied[0] != want {
 		t.Fatalf("copied %q, want the agent's token", cb.copied)
 	}
-	if !strings.Contains(m.message, "copied the token of ilabt-dev") || !strings.Contains(m.message, "via OSC 52") {
-		t.Errorf("footer says %q", m.message)
+	if !strings.Contains(m.flash.text, "copied the token of ilabt-dev") || !strings.Contains(m.flash.text, "via OSC 52") {
+		t.Errorf("footer says %q", m.flash.text)
 	}
 	m = press(m, "u")
 	if len(cb.copied) != 2 || cb.copied[1] != f.user.Token {
@@ -81,13 +81,13 @@ func TestActionKeys(t *testing.T) {
 		wantCall string
 		wantMsg  string
 	}{
-		{[]string{"down", "r"}, "Refresh " + projID(1), "renewed ilabt-dev"},
-		{[]string{"r"}, "", "gpu-cluster is not tracked"},
-		{[]string{"a"}, "Track " + projID(0), "tracking gpu-cluster"},
-		{[]string{"down", "d"}, "Untrack " + projID(1), "stopped tracking ilabt-dev"},
-		{[]string{"down", "enter", "r"}, "Refresh " + projID(1), "renewed ilabt-dev"},
-		{[]string{"l"}, "StartLogin", ""},
-		{[]string{"ad"}, "Untrack " + projID(0), "stopped tracking gpu-cluster"}, // keys read together
+		{[]string{"r"}, "Refresh " + projID(1), "renewed ilabt-dev"},
+		{[]string{"down", "r"}, "", "gpu-cluster is not tracked"},
+		{[]string{"down", "a"}, "Track " + projID(0), "tracking gpu-cluster"},
+		{[]string{"d"}, "Untrack " + projID(1), "stopped tracking ilabt-dev"},
+		{[]string{"enter", "r"}, "Refresh " + projID(1), "renewed ilabt-dev"},
+		{[]string{"l", "y"}, "StartLogin", ""},
+		{[]string{"down", "ad"}, "Untrack " + projID(0), "stopped tracking gpu-cluster"}, // keys read together
 	}
 	for _, tc := range tests {
 		f := newFakeAgent(6)
@@ -101,8 +101,8 @@ func TestActionKeys(t *testing.T) {
 		if tc.wantCall == "" && slices.ContainsFunc(calls, func(c string) bool { return strings.HasPrefix(c, "Refresh") }) {
 			t.Errorf("%v: calls %v, want no refresh", tc.keys, calls)
 		}
-		if !strings.Contains(m.message, tc.wantMsg) {
-			t.Errorf("%v: footer %q, want %q", tc.keys, m.message, tc.wantMsg)
+		if !strings.Contains(m.flash.text, tc.wantMsg) {
+			t.Errorf("%v: footer %q, want %q", tc.keys, m.flash.text, tc.wantMsg)
 		}
 	}
 }
@@ -115,14 +115,14 @@ func TestLoginScreenWaitsForTheLoginEvent(t *testing.T) {
 		t.Error("header does not say not logged in")
 	}
 	m = press(m, "l")
-	if m.screen != screenLogin || !strings.Contains(m.View(), "ABCD-EFGH") || !strings.Contains(m.View(), "▀") {
+	if m.focus != focusLogin || !strings.Contains(m.View(), "ABCD-EFGH") || !strings.Contains(m.View(), "▀") {
 		t.Fatalf("login screen lacks the code or the QR code:\n%s", m.View())
 	}
 	f.status.User = ipc.UserStatus{LoggedIn: true, Name: "demo-researcher"}
 	next, cmd := m.Update(eventMsg{ev: ipc.Event{Type: ipc.EventLogin}, ch: m.events})
 	m = run(next.(Model), cmd)
-	if m.screen != screenList || !strings.Contains(m.View(), "demo-researcher") {
-		t.Errorf("after the login event: screen %v\n%s", m.screen, m.View())
+	if m.focus != focusList || !strings.Contains(m.View(), "demo-researcher") {
+		t.Errorf("after the login event: screen %v\n%s", m.focus, m.View())
 	}
 }
 
@@ -157,8 +157,8 @@ func TestAgentGoesAwayAndComesBack(t *testing.T) {
 	f.down = false
 	next, cmd = m.Update(retryMsg{})
 	m = run(next.(Model), cmd)
-	if m.conn != connLive || !strings.Contains(m.message, "reconnected") {
-		t.Errorf("conn %v, footer %q after the agent came back", m.conn, m.message)
+	if m.conn != connLive || !strings.Contains(m.flash.text, "reconnected") {
+		t.Errorf("conn %v, footer %q after the agent came back", m.conn, m.flash.text)
 	}
 }
 

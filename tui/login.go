@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
@@ -49,14 +50,39 @@ func pollLoginCmd(a Agent) tea.Cmd {
 	})
 }
 
-// loginModel is the screen of a device-code login: URL, code and QR code.
+// loginKeys is the login screen's KeyMap.
+type loginKeys struct{ Back, Retry, Yes, No key.Binding }
+
+// ShortHelp implements help.KeyMap.
+func (k loginKeys) ShortHelp() []key.Binding { return []key.Binding{k.Yes, k.No, k.Retry, k.Back} }
+
+// FullHelp implements help.KeyMap.
+func (k loginKeys) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
+
+// loginModel is the screen of a device-code login: URL, code and QR code;
+// when a login is held it first asks whether to start another.
 type loginModel struct {
-	styles  Styles
+	c       common
+	keys    loginKeys
+	width   int
+	height  int
+	asking  string // "": no question; else who is logged in, asked before a new login
 	start   ipc.LoginStart
 	started bool
 	state   string // an ipc.Login* value
 	err     string
 }
+
+// newLogin returns the screen, asking first when who ("" if nobody) is logged in.
+func newLogin(c common, k KeyMap, who string) loginModel {
+	l := loginModel{c: c, keys: loginKeys{Back: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
+		Retry: k.Retry, Yes: k.Yes, No: k.No}, width: 80, height: 20}
+	l.asking = who
+	return l
+}
+
+// SetSize sets the cells the screen draws in.
+func (l *loginModel) SetSize(w, h int) { l.width, l.height = w, h }
 
 // link is the URL to open.
 func (l loginModel) link() string {
@@ -66,45 +92,77 @@ func (l loginModel) link() string {
 	return l.start.VerificationURI
 }
 
-// Update handles the login's own messages.
-func (l loginModel) Update(msg tea.Msg) loginModel {
+// failed tells whether the login ended without success.
+func (l loginModel) failed() bool {
+	return l.asking == "" && (l.state == ipc.LoginFailed || l.state == ipc.LoginExpired)
+}
+
+// Keys is the KeyMap as it stands.
+func (l loginModel) Keys() loginKeys {
+	k := l.keys
+	k.Yes.SetEnabled(l.asking != "")
+	k.No.SetEnabled(l.asking != "")
+	k.Retry.SetEnabled(l.failed())
+	k.Back.SetEnabled(l.asking == "")
+	return k
+}
+
+// Update handles the login's own messages and keys.
+func (l loginModel) Update(msg tea.Msg) (loginModel, tea.Cmd) {
 	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		k := l.Keys()
+		switch {
+		case key.Matches(msg, k.Yes):
+			l.asking = ""
+			return l, ask(intentLogin, nil)
+		case key.Matches(msg, k.No), key.Matches(msg, k.Back):
+			return l, ask(intentBack, nil)
+		case key.Matches(msg, k.Retry):
+			return l, ask(intentLogin, nil)
+		}
 	case loginStartedMsg:
 		if msg.err != nil {
 			l.state, l.err = ipc.LoginFailed, describeErr(msg.err)
-			return l
+			return l, nil
 		}
-		l.start, l.started, l.state = msg.start, true, ipc.LoginPending
+		l.start, l.started, l.state, l.err = msg.start, true, ipc.LoginPending, ""
 	case loginStateMsg:
 		if msg.err == nil && msg.state.State != ipc.LoginNone {
-			l.state, l.err = msg.state.State, msg.state.Error
+			l.state, l.err = msg.state.State, humanize(msg.state.Error)
 		}
 	}
-	return l
+	return l, nil
 }
 
-// View renders the screen in width x height cells at now.
-func (l loginModel) View(width, height int, now time.Time) string {
-	st := l.styles
-	inner := max(width-4, 10)
+// View renders the screen.
+func (l loginModel) View() string {
+	st := l.c.styles
+	inner := max(l.width-4, 10)
 	var lines []string
-	add := func(s string) { lines = append(lines, ansi.Truncate(s, inner, "…")) }
+	add := func(s string) { lines = append(lines, strings.Split(wrap(s, inner), "\n")...) }
 	add(st.Title.Render("Log in to Slices"))
 	add("")
 	switch {
+	case l.asking != "":
+		add("You are logged in as " + l.asking + ".")
+		add("Start a new login? It replaces this one once approved.")
+		add("")
+		add(st.Key.Render("y") + " start a new login · " + st.Key.Render("n") + " keep this one")
 	case !l.started && l.err == "":
 		add("Asking the agent for a login code…")
 	case !l.started:
-		add(st.Error.Render("cannot start the login: " + l.err))
+		add(st.Error.Render("Cannot start the login: " + l.err))
+		add("Press l to try again, or esc to close.")
 	default:
 		add("Open this page in a browser:")
-		for _, s := range strings.Split(ansi.Hardwrap(l.link(), inner, false), "\n") {
+		for _, s := range strings.Split(ansi.Hardwrap(safe(l.link()), inner, false), "\n") {
 			lines = append(lines, st.Key.Render(s))
 		}
-		add("and check that it shows the code " + st.Key.Render(l.start.UserCode))
+		add("and check that it shows the code " + st.Key.Render(safe(l.start.UserCode)))
 		qr := qrBlock(l.link())
 		qrH := strings.Count(qr, "\n") + 1
-		if qr != "" && lipgloss.Width(qr) <= inner && len(lines)+qrH+6 <= height {
+		if qr != "" && lipgloss.Width(qr) <= inner && len(lines)+qrH+6 <= l.height {
 			lines = append(lines, "", qr)
 		} else if qr != "" {
 			add(st.Muted.Render("(enlarge the window to see a QR code)"))
@@ -114,14 +172,20 @@ func (l loginModel) View(width, height int, now time.Time) string {
 		case ipc.LoginDone:
 			add(st.Plenty.Render("Logged in."))
 		case ipc.LoginExpired:
-			add(st.Error.Render("The code expired before it was approved: press l to try again."))
+			add(st.Error.Render("The code expired before it was approved.") + " Press l to get a new one, or esc to close.")
 		case ipc.LoginFailed:
-			add(st.Error.Render("Login failed: " + l.err))
+			why := l.err
+			if why == "" {
+				why = "the portal refused it"
+			}
+			add(st.Error.Render("Login failed: "+why+".") + " Press l to try again, or esc to close.")
 		default:
-			add("Waiting for approval · the code expires " + token.Relative(l.start.ExpiresAt, now))
+			add("Waiting for approval · the code expires " + token.Relative(l.start.ExpiresAt, l.c.now))
 		}
 	}
-	add(st.Muted.Render("esc to close (the login goes on in the agent)"))
+	if l.asking == "" {
+		add(st.Muted.Render("esc to close (a login goes on in the agent)"))
+	}
 	box := st.Box.Render(strings.Join(lines, "\n"))
-	return lipgloss.Place(width, height, lipgloss.Center, lipgloss.Center, box)
+	return lipgloss.Place(l.width, l.height, lipgloss.Center, lipgloss.Center, box)
 }

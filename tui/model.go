@@ -4,23 +4,27 @@
 // drives renewals, tracking and the device-code login. It talks only to the
 // agent, through package ipc: its status, its tokens and its event stream.
 //
-// A banner under the header warns of what will lapse (renewals failing, a
-// project ending within a week, a login required); the detail pane tells a
-// token the agent verified from one nobody checked and from an invalid one;
-// a copied token is cleared from the clipboard after a while, if it is still
-// there.
+// Each screen is a component of its own, in the way of the bubbles
+// components: the list (list.go), the detail pane (detail.go), the warnings
+// and help pages (pages.go) and the login (login.go) each have a model with
+// Update, View and SetSize and a KeyMap that the footer's help is built
+// from. The root model (this file, root.go for keys and intents, data.go for
+// the agent's answers and events, view.go for the layout) answers to the
+// global keys, holds the connection to the agent and lays the screens out;
+// from about 140 columns the list and the detail pane stand side by side.
+// Screens ask the root for what needs the agent with intent messages
+// (intent.go). Every call to the agent runs in a tea.Cmd and comes back as a
+// message, so Update never blocks. The mouse is left to the terminal, so
+// that selecting text with it works.
 //
-// Each component (rows of the list, the detail pane, the login screen) is a
-// model of its own; every call to the agent runs in a tea.Cmd and comes back
-// as a message, so Update never blocks.
+// Nothing secret outlives the agent's say-so: on lock and logout every token
+// held for display is dropped, a revealed one with it.
 package tui
 
 import (
 	"context"
 	"time"
 
-	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/list"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/slices-ri/slices-agent/ipc"
@@ -55,50 +59,56 @@ const (
 	connLost                 // was connected: showing the last data greyed out
 )
 
-// screen is what the body shows.
-type screen int
+// focus is the screen in front, which gets the keys.
+type focus int
 
 const (
-	screenList screen = iota
-	screenDetail
-	screenLogin
-	screenWarnings
+	focusList focus = iota
+	focusDetail
+	focusLogin
+	focusWarnings
+	focusHelp
 )
+
+// wideAt is the width from which the list and the detail pane stand side by side.
+const wideAt = 140
 
 // Model is the root model of slices-tui.
 type Model struct {
-	opts   Options
-	keys   KeyMap
-	styles Styles
-	help   help.Model
+	opts Options
+	keys KeyMap
+	c    common
 
 	width, height int
-	now           time.Time
 
-	conn     conn
-	loading  bool
-	lastErr  string
-	status   ipc.Status
-	user     *tokenInfo
-	projErr  string
-	rows     []*row
-	byID     map[string]*row
-	list     list.Model
-	screen   screen
+	conn    conn
+	loading bool
+	lastErr string
+	status  ipc.Status
+	user    *row // the user token, as a row the detail pane can show
+	projErr string
+	rows    []*row
+	byID    map[string]*row
+
+	focus    focus
+	helpFrom focus // the screen the help was opened from
+	list     listModel
 	detail   detailModel
 	login    loginModel
-	message  string // one line in the footer: what the last action did
-	msgError bool
-	warns    map[string]warning // warnings from agent events, by key
-	clip     pendingClip        // the copy to clear from the clipboard
-	chrome   int                // chromeHeight at the last layout
+	warnPage warningsModel
+	help     helpModel
+
+	flash flash
+	warns map[string]warning // warnings from agent events, by key
+	clip  pendingClip        // the copy to clear from the clipboard
 
 	events      <-chan ipc.Event
 	eventsCtx   context.Context
 	cancelOnEnd context.CancelFunc
 }
 
-// New returns a Model; run it with tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion()).
+// New returns a Model; run it with tea.NewProgram(m, tea.WithAltScreen()).
+// The mouse is left to the terminal, so that drag-select works.
 func New(opts Options) Model {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -106,24 +116,17 @@ func New(opts Options) Model {
 	if opts.Retry <= 0 {
 		opts.Retry = 2 * time.Second
 	}
-	keys, styles := DefaultKeyMap(), DefaultStyles()
-	l := list.New(nil, rowDelegate{styles: styles}, 80, 20)
-	l.KeyMap = keys.listKeyMap()
-	l.Filter = substringFilter
-	l.SetShowHelp(false)
-	l.DisableQuitKeybindings()
-	l.SetStatusBarItemName("project", "projects")
-	l.SetShowTitle(false)
-	l.Styles.TitleBar = l.Styles.TitleBar.Padding(0, 0, 0, 2)
-	l.Styles.StatusBar = l.Styles.StatusBar.Padding(0, 0, 0, 2)
-	l.Styles.NoItems = styles.Muted.Padding(0, 0, 0, 2)
-	l.FilterInput.Prompt = "Filter: "
+	keys := DefaultKeyMap()
+	styles := DefaultStyles()
+	c := common{styles: &styles, now: opts.Now()}
 	ctx, cancel := context.WithCancel(context.Background())
 	m := Model{
-		opts: opts, keys: keys, styles: styles, help: help.New(),
-		width: 80, height: 24, now: opts.Now(),
-		byID: map[string]*row{}, list: l, warns: map[string]warning{},
-		login:     loginModel{styles: styles},
+		opts: opts, keys: keys, c: c,
+		width: 80, height: 24,
+		user: &row{user: true},
+		byID: map[string]*row{}, warns: map[string]warning{},
+		list: newList(c, keys), detail: newDetail(c, keys), login: newLogin(c, keys, ""),
+		warnPage: warningsModel{newPage(c, keys)}, help: helpModel{pageModel: newPage(c, keys)},
 		eventsCtx: ctx, cancelOnEnd: cancel,
 		loading: true,
 	}
@@ -135,115 +138,25 @@ func New(opts Options) Model {
 func (m Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{loadCmd(m.opts.Agent)}
 	if !m.opts.NoTick {
-		cmds = append(cmds, tickCmd(m.now))
+		cmds = append(cmds, tickCmd(m.c.now))
 	}
 	return tea.Batch(cmds...)
 }
 
-// selected is the row under the cursor, or the row of the detail pane.
+// wide tells whether the list and the detail pane stand side by side. A
+// revealed token takes the whole width, so that selecting its lines in the
+// terminal takes nothing else.
+func (m Model) wide() bool {
+	return m.width >= wideAt && (m.focus == focusList || m.focus == focusDetail) && !m.detail.reveal
+}
+
+// selected is the project (or user token) the keys are about: the detail
+// pane's when it is in front, else the one under the list's cursor.
 func (m Model) selected() *row {
-	if m.screen == screenDetail && m.detail.row != nil {
+	if m.focus == focusDetail && m.detail.row != nil {
 		return m.detail.row
 	}
-	if r, ok := m.list.SelectedItem().(*row); ok {
-		return r
-	}
-	return nil
-}
-
-// apply merges a full load into the model.
-func (m *Model) apply(msg loadedMsg) {
-	m.status = msg.status
-	m.user = nil
-	if msg.user != nil {
-		m.user = newTokenInfo(*msg.user, "")
-	}
-	m.projErr = describeErr(msg.projErr)
-	old := m.byID
-	m.byID = make(map[string]*row, len(msg.projects))
-	m.rows = m.rows[:0]
-	for _, p := range msg.projects {
-		r := old[p.ID]
-		if r == nil {
-			r = &row{}
-		}
-		r.p, r.state, r.lastErr = p, p.State, ""
-		if !p.Tracked {
-			r.tok = nil
-		}
-		if t, ok := msg.tokens[p.ID]; ok {
-			r.tok = newTokenInfo(t, p.ID)
-		}
-		m.rows = append(m.rows, r)
-		m.byID[p.ID] = r
-	}
-	m.applyStatus(msg.status)
-	items := make([]list.Item, len(m.rows))
-	for i, r := range m.rows {
-		items[i] = r
-	}
-	m.list.SetItems(items)
-	m.list.SetShowStatusBar(len(items) > 0)
-	if m.screen == screenDetail {
-		if r := m.byID[m.detail.row.p.ID]; r != nil {
-			m.detail.row = r
-		}
-	}
-}
-
-// applyStatus merges a status into the rows and returns the ids whose token
-// changed and should be fetched again.
-func (m *Model) applyStatus(st ipc.Status) []string {
-	m.status = st
-	var refetch []string
-	tracked := make(map[string]ipc.ProjectStatus, len(st.Projects))
-	for _, p := range st.Projects {
-		tracked[p.ID] = p
-	}
-	for _, r := range m.rows {
-		ps, ok := tracked[r.p.ID]
-		if !ok {
-			r.p.Tracked, r.p.TokenExpiresAt, r.tok, r.state, r.lastErr = false, nil, nil, ipc.StateUntracked, ""
-			continue
-		}
-		r.p.Tracked, r.state, r.lastErr = true, ps.State, ps.LastError
-		if ps.Role != "" {
-			r.p.Role = ps.Role
-		}
-		r.p.TokenExpiresAt = ps.ExpiresAt
-		if ps.ExpiresAt != nil && !st.Locked && (r.tok == nil || !r.tok.exp.Equal(*ps.ExpiresAt)) {
-			refetch = append(refetch, r.p.ID)
-		}
-	}
-	if !st.User.LoggedIn {
-		m.user = nil
-	}
-	return refetch
-}
-
-// Update handles one message.
-func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	var cmd tea.Cmd
-	m, cmd = m.update(msg)
-	m.sync()
-	return m, cmd
-}
-
-// sync brings the list's delegate and the detail pane up to date with the clock.
-func (m *Model) sync() {
-	stale := m.conn == connLost
-	m.list.SetDelegate(rowDelegate{styles: m.styles, now: m.now, stale: stale})
-	if m.screen == screenDetail {
-		m.detail.Refresh(m.now, stale)
-	}
-	if m.chromeHeight() != m.chrome {
-		m.layout() // a warning came or went
-	}
-}
-
-// setMessage sets the footer line.
-func (m *Model) setMessage(s string, isErr bool) {
-	m.message, m.msgError = s, isErr
+	return m.list.selected()
 }
 
 // Close ends the event subscription; the program calls it through quit.

@@ -36,6 +36,8 @@ func keyMsg(s string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyEsc}
 	case "down":
 		return tea.KeyMsg{Type: tea.KeyDown}
+	case "up":
+		return tea.KeyMsg{Type: tea.KeyUp}
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
 }
@@ -50,9 +52,9 @@ func press(m Model, keys ...string) Model {
 }
 
 func TestFrameFitsTerminal(t *testing.T) {
-	for _, size := range [][2]int{{120, 35}, {80, 24}, {60, 15}} {
+	for _, size := range [][2]int{{200, 40}, {160, 30}, {120, 35}, {80, 24}, {60, 15}, {40, 12}} {
 		m, _ := newTestModel(t, newFakeAgent(6), size[0], size[1])
-		for name, mm := range map[string]Model{"list": m, "detail": press(m, "down", "enter"), "login": press(m, "l"), "warnings": press(m, "!")} {
+		for name, mm := range map[string]Model{"list": m, "detail": press(m, "enter"), "login": press(m, "l"), "warnings": press(m, "!"), "help": press(m, "?"), "revealed": press(m, "v")} {
 			lines := strings.Split(mm.View(), "\n")
 			if len(lines) != size[1] {
 				t.Errorf("%dx%d %s: %d lines", size[0], size[1], name, len(lines))

@@ -2,12 +2,9 @@ package tui
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/list"
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
@@ -45,29 +42,44 @@ func newTokenInfo(t ipc.Token, id string) *tokenInfo {
 	return ti
 }
 
-// row is one project of the list. Rows are pointers so that a countdown or a
-// state change shows without rebuilding the list's items.
+// row is one project of the list, or the user token (user set). Rows are
+// pointers shared by the root and the screens, so that a countdown or a
+// state change shows without rebuilding anything.
 type row struct {
-	p       ipc.Project
+	p       ipc.Project // as the agent gave it; p.ID and p.Name go back to the agent
+	name    string      // p.Name escaped for the terminal, or the id when there is none
+	key     string      // name in lower case, to sort and filter by
+	desc    string      // p.Description escaped
+	role    string      // p.Role escaped
 	tok     *tokenInfo
 	state   string
-	lastErr string
+	lastErr string    // in words, escaped
+	renewed time.Time // when the agent last said it renewed this token
+	iat     time.Time // when the token's lifetime began, as the agent's status says
+	user    bool      // the user token, not a project
+}
+
+// setProject takes the portal's description of the project.
+func (r *row) setProject(p ipc.Project) {
+	r.p = p
+	r.name, r.desc, r.role = safe(p.Name), safe(p.Description), safe(p.Role)
+	if r.name == "" {
+		r.name = safe(p.ID)
+	}
+	r.key = strings.ToLower(r.name)
 }
 
 // signature is the signature state of the row's token.
 func (r *row) signature() signature {
 	if r.tok == nil {
 		why := "no token held"
-		if !r.p.Tracked {
+		if !r.p.Tracked && !r.user {
 			why += ": the project is not tracked"
 		}
 		return signature{why: why}
 	}
 	return r.tok.sig
 }
-
-// FilterValue is what '/' matches: the name and the id.
-func (r *row) FilterValue() string { return r.p.Name + " " + r.p.ID }
 
 // expiresAt is when the row's token expires; zero when there is none.
 func (r *row) expiresAt() time.Time {
@@ -94,10 +106,10 @@ func (r *row) projectEnds() time.Time {
 
 // issuedAt is when the row's token was issued; zero when unknown.
 func (r *row) issuedAt() time.Time {
-	if r.tok != nil {
+	if r.tok != nil && !r.tok.iat.IsZero() {
 		return r.tok.iat
 	}
-	return time.Time{}
+	return r.iat
 }
 
 // level is how much time a token has left, for colour and glyph.
@@ -110,6 +122,7 @@ const (
 	levelLow
 	levelCritical
 	levelExpired
+	levelLocked
 )
 
 // classify places a token expiring at exp (issued at iat, zero if unknown) on
@@ -132,8 +145,16 @@ func classify(tracked bool, iat, exp, now time.Time) level {
 	return levelPlenty
 }
 
-// style returns the style and glyph of a level.
-func (s Styles) level(l level) (lipgloss.Style, string) {
+// levelOf is the row's level as c sees it: locked hides every token.
+func (r *row) levelOf(c common) level {
+	if c.locked && (r.p.Tracked || r.user) {
+		return levelLocked
+	}
+	return classify(r.p.Tracked || r.user, r.issuedAt(), r.expiresAt(), c.now)
+}
+
+// level returns the style and glyph of a level.
+func (s *Styles) level(l level) (lipgloss.Style, string) {
 	switch l {
 	case levelPending:
 		return s.Muted, "…"
@@ -145,6 +166,8 @@ func (s Styles) level(l level) (lipgloss.Style, string) {
 		return s.Critical, "◔"
 	case levelExpired:
 		return s.Expired, "✗"
+	case levelLocked:
+		return s.Muted, "⊘"
 	}
 	return s.Untracked, "○"
 }
@@ -152,6 +175,8 @@ func (s Styles) level(l level) (lipgloss.Style, string) {
 // stateWord names a row's state in text, so that it reads without colour.
 func stateWord(state string, l level) string {
 	switch {
+	case l == levelLocked:
+		return "locked"
 	case l == levelUntracked:
 		return "untracked"
 	case l == levelExpired:
@@ -171,7 +196,7 @@ func stateWord(state string, l level) string {
 // timeLeft is the countdown column.
 func timeLeft(l level, exp, now time.Time) string {
 	switch l {
-	case levelUntracked, levelPending:
+	case levelUntracked, levelPending, levelLocked:
 		return "—"
 	case levelExpired:
 		return token.HumanDuration(now.Sub(exp)) + " ago"
@@ -179,22 +204,8 @@ func timeLeft(l level, exp, now time.Time) string {
 	return token.HumanDuration(exp.Sub(now))
 }
 
-// rowDelegate renders rows on one line each; it is rebuilt when the clock or
-// the connection changes.
-type rowDelegate struct {
-	styles Styles
-	now    time.Time
-	stale  bool
-}
-
-// Height is one line per row.
-func (d rowDelegate) Height() int { return 1 }
-
-// Spacing is no blank line between rows.
-func (d rowDelegate) Spacing() int { return 0 }
-
-// Update does nothing: keys are handled by the model.
-func (d rowDelegate) Update(tea.Msg, *list.Model) tea.Cmd { return nil }
+// renewedCue is how long a row says "renewed" after a renewal.
+const renewedCue = 3 * time.Second
 
 // Column widths of a row.
 const (
@@ -202,44 +213,6 @@ const (
 	colState = 10
 	colLeft  = 12
 )
-
-// Render writes one row, fitted to the list's width.
-func (d rowDelegate) Render(w io.Writer, m list.Model, index int, item list.Item) {
-	r, ok := item.(*row)
-	if !ok {
-		return
-	}
-	io.WriteString(w, d.line(r, m.Width(), index == m.Index()))
-}
-
-// line renders r in width cells.
-func (d rowDelegate) line(r *row, width int, selected bool) string {
-	exp := r.expiresAt()
-	lv := classify(r.p.Tracked, r.issuedAt(), exp, d.now)
-	st, glyph, state := r.look(d.styles, lv)
-	cursor := "  "
-	if selected {
-		cursor = "▌ "
-	}
-	role, left := r.p.Role, timeLeft(lv, exp, d.now)
-	nameW, showRole := columns(width)
-	name := ansi.Truncate(r.p.Name, nameW, "…")
-	var b strings.Builder
-	b.WriteString(fmt.Sprintf("%-*s", nameW, name))
-	if showRole {
-		b.WriteString(" " + fmt.Sprintf("%-*s", colRole, ansi.Truncate(role, colRole, "…")))
-	}
-	b.WriteString(" " + fmt.Sprintf("%-*s", colState, state))
-	b.WriteString(" " + fmt.Sprintf("%*s", colLeft, left))
-	body := b.String()
-	switch {
-	case d.stale:
-		return d.styles.Stale.Render(cursor + glyph + " " + body)
-	case selected:
-		return d.styles.Selected.Render(cursor) + st.Render(glyph) + " " + d.styles.Selected.Render(body)
-	}
-	return cursor + st.Render(glyph) + " " + st.Render(body)
-}
 
 // columns returns the width of the name column and whether the role column
 // fits in a row of width cells.
@@ -262,21 +235,75 @@ func headerLine(width int) string {
 	return s + " " + fmt.Sprintf("%-*s", colState, "STATE") + " " + fmt.Sprintf("%*s", colLeft, "TIME LEFT")
 }
 
-// substringFilter matches rows whose name or id contains the term, ignoring
-// case; unlike fuzzy matching it never shows a row the user did not type.
-func substringFilter(term string, targets []string) []list.Rank {
-	term = strings.ToLower(term)
-	var out []list.Rank
-	for i, t := range targets {
-		j := strings.Index(strings.ToLower(t), term)
-		if j < 0 {
-			continue
-		}
-		idx := make([]int, 0, len(term))
-		for k := range len(term) {
-			idx = append(idx, j+k)
-		}
-		out = append(out, list.Rank{Index: i, MatchedIndexes: idx})
+// line renders r in width cells: a full-width bar when selected, the
+// characters of the name that matched the filter (at byte offsets in
+// matched) underlined.
+func (r *row) line(c common, width int, selected bool, matched []int) string {
+	st := c.styles
+	lv := r.levelOf(c)
+	lst, glyph, state := r.look(st, lv)
+	left := timeLeft(lv, r.expiresAt(), c.now)
+	if !r.renewed.IsZero() && c.now.Sub(r.renewed) < renewedCue && c.now.Sub(r.renewed) >= 0 && !c.locked {
+		glyph, state = "↻", "renewed"
 	}
-	return out
+	cursor := "  "
+	if selected {
+		cursor = "▌ "
+	}
+	nameW, showRole := columns(width)
+	base := lst
+	switch {
+	case c.stale:
+		base, lst = st.Stale, st.Stale
+	case selected:
+		base, lst = st.Selected, st.Selected
+	}
+	var b strings.Builder
+	b.WriteString(base.Render(cursor) + lst.Render(glyph) + base.Render(" "))
+	b.WriteString(highlight(r.name, nameW, matched, base, base.Underline(true)))
+	rest := ""
+	if showRole {
+		rest += " " + fmt.Sprintf("%-*s", colRole, ansi.Truncate(r.role, colRole, "…"))
+	}
+	rest += " " + fmt.Sprintf("%-*s", colState, state) + " " + fmt.Sprintf("%*s", colLeft, left)
+	b.WriteString(base.Render(rest))
+	return b.String()
+}
+
+// highlight writes name in w cells (cut with "…", padded with spaces), the
+// bytes at matched in hi and the rest in base.
+func highlight(name string, w int, matched []int, base, hi lipgloss.Style) string {
+	cut := ansi.Truncate(name, w, "…")
+	pad := strings.Repeat(" ", max(w-ansi.StringWidth(cut), 0))
+	if len(matched) == 0 {
+		return base.Render(cut + pad)
+	}
+	in := make(map[int]bool, len(matched))
+	for _, i := range matched {
+		in[i] = true
+	}
+	var b strings.Builder
+	var run strings.Builder
+	runHi := false
+	flush := func() {
+		if run.Len() == 0 {
+			return
+		}
+		if runHi {
+			b.WriteString(hi.Render(run.String()))
+		} else {
+			b.WriteString(base.Render(run.String()))
+		}
+		run.Reset()
+	}
+	for i, ch := range cut {
+		h := in[i] && i < len(cut)
+		if h != runHi {
+			flush()
+			runHi = h
+		}
+		run.WriteRune(ch)
+	}
+	flush()
+	return b.String() + base.Render(pad)
 }

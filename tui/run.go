@@ -1,12 +1,14 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"golang.org/x/term"
 
 	"github.com/slices-ri/slices-agent/ipc"
 )
@@ -25,7 +27,7 @@ func Run(socket string, clearAfter time.Duration, in io.Reader, out *os.File) er
 		Clipboard:  TermClipboard{Out: out},
 		ClearAfter: clearAfter,
 	})
-	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithInput(in), tea.WithOutput(out))
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithInput(in), tea.WithOutput(out))
 	final, err := p.Run()
 	if fm, ok := final.(Model); ok {
 		fm.Close()
@@ -39,4 +41,27 @@ func Run(socket string, clearAfter time.Duration, in io.Reader, out *os.File) er
 		return fmt.Errorf("slices-tui: %w", err)
 	}
 	return nil
+}
+
+// ErrNoTerminal says slices-tui was started without a terminal to draw on.
+var ErrNoTerminal = errors.New("needs a terminal")
+
+// CheckTerminal returns an error wrapping ErrNoTerminal, naming which of in
+// and out is not a terminal, when one of them is not.
+func CheckTerminal(in, out *os.File) error {
+	var not []string
+	if in == nil || !term.IsTerminal(int(in.Fd())) {
+		not = append(not, "standard input")
+	}
+	if out == nil || !term.IsTerminal(int(out.Fd())) {
+		not = append(not, "standard output")
+	}
+	if len(not) == 0 {
+		return nil
+	}
+	what := not[0] + " is not one"
+	if len(not) == 2 {
+		what = "neither standard input nor standard output is one"
+	}
+	return fmt.Errorf("%w: %s", ErrNoTerminal, what)
 }

@@ -49,7 +49,7 @@ func signatureOf(ti *tokenInfo, id string) signature {
 // look is the style, glyph and state word of row r at level l: the agent's
 // state, except that a token whose signature is invalid never reads as valid
 // or expiring, and one nobody checked never reads as valid.
-func (r *row) look(st Styles, l level) (lipgloss.Style, string, string) {
+func (r *row) look(st *Styles, l level) (lipgloss.Style, string, string) {
 	s, glyph := st.level(l)
 	word := stateWord(r.state, l)
 	if r.tok == nil || (word != "valid" && word != "expiring") {
@@ -74,7 +74,8 @@ func quoteOr(s, alt string) string {
 
 // render is the one-line description of the detail pane, spelled out in
 // words so that it reads without colour.
-func (s signature) render(st Styles, now time.Time) string {
+func (s signature) render(c common) string {
+	st, now := c.styles, c.now
 	switch s.state {
 	case sigVerified:
 		key := ""
@@ -82,9 +83,9 @@ func (s signature) render(st Styles, now time.Time) string {
 			key = " with key " + s.kid
 		}
 		return st.Plenty.Render("✓ verified") + " by the agent" + key + " at " +
-			s.at.Local().Format("15:04:05") + ", " + token.When(s.at, now)
+			c.clock(s.at, "15:04:05") + ", " + token.When(s.at, now)
 	case sigInvalid:
-		return st.Expired.Render("✗ invalid") + ": " + s.why
+		return st.Expired.Render("✗ invalid") + ": " + safe(s.why)
 	}
 	return st.Muted.Render("? not checked") + ": " + s.why
 }

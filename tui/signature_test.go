@@ -38,7 +38,7 @@ func TestSignatureStates(t *testing.T) {
 		if sig.state != tc.want {
 			t.Errorf("%s: %v, want %v (%+v)", tc.name, sig.state, tc.want, sig)
 		}
-		if got := sig.render(DefaultStyles(), t0); !strings.HasPrefix(got, tc.text) {
+		if got := sig.render(common{styles: new(DefaultStyles()), now: t0}); !strings.HasPrefix(got, tc.text) {
 			t.Errorf("%s: %q, want it to start %q", tc.name, got, tc.text)
 		}
 	}
@@ -50,7 +50,7 @@ func TestDetailNeverCallsAnUncheckedTokenValid(t *testing.T) {
 	tok.VerifiedAt = time.Time{}
 	f.tokens[projID(1)] = tok
 	m, _ := newTestModel(t, f, 100, 30)
-	v := press(m, "down", "enter").View()
+	v := press(m, "enter").View()
 	if !strings.Contains(v, "Signature       ? not checked") || strings.Contains(v, "verified by") || strings.Contains(v, "invalid") {
 		t.Errorf("detail of an unverified token:\n%s", v)
 	}

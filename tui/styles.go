@@ -11,7 +11,7 @@ type Styles struct {
 	Title     lipgloss.Style
 	Muted     lipgloss.Style
 	Stale     lipgloss.Style // rows kept while the agent is away
-	Selected  lipgloss.Style
+	Selected  lipgloss.Style // the full-width bar of the row under the cursor
 	Status    lipgloss.Style
 	Error     lipgloss.Style
 	Banner    lipgloss.Style
@@ -20,11 +20,13 @@ type Styles struct {
 	Section   lipgloss.Style
 	Key       lipgloss.Style
 	Box       lipgloss.Style
-	Plenty    lipgloss.Style // more than a quarter of the lifetime left
-	Low       lipgloss.Style // under a quarter left
-	Critical  lipgloss.Style // under a minute left
+	Plenty    lipgloss.Style // fresh: its renewal is not due (token.StageFresh)
+	Low       lipgloss.Style // its renewal is due (token.StageExpiring)
+	Critical  lipgloss.Style // about to lapse (token.StageCritical)
 	Expired   lipgloss.Style
 	Untracked lipgloss.Style
+	HelpKey   lipgloss.Style // a key in the footer's help
+	HelpDesc  lipgloss.Style // what it does
 }
 
 // DefaultStyles returns the house styles.
@@ -37,7 +39,7 @@ func DefaultStyles() Styles {
 		Title:     lipgloss.NewStyle().Bold(true).Foreground(accent),
 		Muted:     lipgloss.NewStyle().Foreground(subtle),
 		Stale:     lipgloss.NewStyle().Faint(true).Foreground(subtle),
-		Selected:  lipgloss.NewStyle().Bold(true).Foreground(accent),
+		Selected:  lipgloss.NewStyle().Bold(true).Foreground(lipgloss.AdaptiveColor{Light: "#1a1a1a", Dark: "#ffffff"}).Background(lipgloss.AdaptiveColor{Light: "#dcd3ff", Dark: "#3c2f78"}),
 		Status:    lipgloss.NewStyle().Foreground(subtle),
 		Error:     lipgloss.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#c0392b", Dark: "#ff6b6b"}),
 		Banner:    lipgloss.NewStyle().Bold(true).Reverse(true),
@@ -51,5 +53,7 @@ func DefaultStyles() Styles {
 		Critical:  lipgloss.NewStyle().Bold(true).Foreground(lipgloss.AdaptiveColor{Light: "#d35400", Dark: "#ff8700"}),
 		Expired:   lipgloss.NewStyle().Bold(true).Foreground(lipgloss.AdaptiveColor{Light: "#c0392b", Dark: "#ff5f5f"}),
 		Untracked: lipgloss.NewStyle().Foreground(subtle),
+		HelpKey:   lipgloss.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#909090", Dark: "#626262"}),
+		HelpDesc:  lipgloss.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#B2B2B2", Dark: "#4A4A4A"}),
 	}
 }

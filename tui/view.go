@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
@@ -13,52 +14,156 @@ import (
 // startCommand is the command the no-agent screen tells the user to run.
 const startCommand = `eval "$(slices-agent env)"`
 
-// chromeHeight is the number of lines around the body: header, banner, footer.
-func (m Model) chromeHeight() int {
-	h := 1 + 1 // header, status line
-	if m.banner() != "" {
-		h++
+// chrome is the lines around the body: header, banners, status line,
+// message and short help.
+func (m Model) chrome() (top, bottom []string) {
+	top = []string{m.header()}
+	if b := m.banner(); b != "" {
+		lines := strings.Split(wrap(b, m.width), "\n")
+		for _, l := range lines[:min(len(lines), 2)] {
+			top = append(top, m.c.styles.Banner.Render(ansi.Truncate(l, m.width, "…")))
+		}
 	}
-	if m.warningBanner() != "" {
-		h++
+	if w := m.warningBanner(); w != "" {
+		top = append(top, w)
 	}
-	return h + lipgloss.Height(m.helpView())
+	bottom = []string{m.statusLine()}
+	if msg, isErr := m.message(); msg != "" {
+		s := m.c.styles.Status
+		if isErr {
+			s = m.c.styles.Error
+		}
+		lines := strings.Split(wrap(msg, m.width), "\n")
+		if len(lines) > 3 {
+			lines = append(lines[:2], ansi.Truncate(lines[2], m.width-1, "")+"…")
+		}
+		for _, l := range lines {
+			bottom = append(bottom, s.Render(l))
+		}
+	}
+	bottom = append(bottom, m.shortHelp())
+	return top, bottom
 }
 
-// bodyHeight is what is left for the list or the detail pane.
-func (m Model) bodyHeight() int { return max(m.height-m.chromeHeight(), 1) }
+// bodyHeight is what is left for the screen in front.
+func (m Model) bodyHeight() int {
+	top, bottom := m.chrome()
+	return max(m.height-len(top)-len(bottom), 1)
+}
 
-// layout sizes the components after a resize or a change of chrome.
+// layout sizes the screens after a resize or a change of chrome.
 func (m *Model) layout() {
-	m.help.Width = m.width
-	m.chrome = m.chromeHeight()
 	h := m.bodyHeight()
-	m.list.SetSize(m.width, h)
-	m.detail.SetSize(m.width, h)
+	lw, dw := m.width, m.width
+	if m.wide() {
+		lw = m.width * 45 / 100
+		dw = m.width - lw - 3
+	}
+	if m.focus != focusList && m.focus != focusDetail {
+		lw = m.width
+	}
+	m.list.SetSize(lw, h)
+	m.detail.SetSize(dw, h)
+	m.login.SetSize(m.width, h)
+	m.warnPage.SetSize(m.width, h)
+	m.help.SetSize(m.width, h)
 }
 
 // banner is the line under the header when the agent is away or locked.
 func (m Model) banner() string {
 	switch {
 	case m.conn == connLost:
-		return "agent unreachable: " + m.lastErr + " · showing the last data · reconnecting…"
+		return "agent unreachable (" + m.lastErr + "): reconnecting… · showing the last data, read only"
 	case m.conn == connLive && m.status.Locked:
 		return "the agent is locked: no token leaves it until 'slices-agent unlock'"
 	case m.conn == connLive && m.projErr != "":
-		return m.projErr
+		return "cannot list the projects: " + m.projErr + " · showing what the agent tracks"
 	}
 	return ""
 }
 
-// helpView is the short or the full help.
-func (m Model) helpView() string {
-	if m.help.ShowAll {
-		return m.help.FullHelpView(m.keys.FullHelp())
+// focusedKeys is the KeyMap of the screen in front.
+func (m Model) focusedKeys() []key.Binding {
+	switch m.focus {
+	case focusDetail:
+		return m.detail.Keys().ShortHelp()
+	case focusLogin:
+		return m.login.Keys().ShortHelp()
+	case focusWarnings:
+		return m.warnPage.Keys().ShortHelp()
+	case focusHelp:
+		return m.help.Keys().ShortHelp()
 	}
-	if m.screen == screenDetail {
-		return m.help.ShortHelpView(m.keys.detailHelp())
+	return m.list.Keys().ShortHelp()
+}
+
+// shortHelp is the footer's help: the keys of the screen in front that do
+// something now, as many as fit, and always "? help" and "q quit".
+func (m Model) shortHelp() string {
+	st := m.c.styles
+	item := func(b key.Binding) string {
+		return st.HelpKey.Render(b.Help().Key) + " " + st.HelpDesc.Render(b.Help().Desc)
 	}
-	return m.help.ShortHelpView(m.keys.ShortHelp())
+	sep := st.HelpDesc.Render(" • ")
+	var tail []string
+	if m.focus != focusHelp {
+		tail = append(tail, item(m.keys.Help))
+	}
+	if !(m.focus == focusList && m.list.Filtering()) {
+		tail = append(tail, item(m.keys.Quit))
+	}
+	var head []string
+	if m.conn == connLive && !m.status.User.LoggedIn && !m.status.Locked && m.focus != focusLogin {
+		head = append(head, item(m.keys.Login))
+	}
+	for _, b := range m.focusedKeys() {
+		if b.Enabled() && b.Help().Key != "" {
+			head = append(head, item(b))
+		}
+	}
+	for {
+		s := strings.Join(append(append([]string(nil), head...), tail...), sep)
+		if lipgloss.Width(s) <= m.width || len(head) == 0 {
+			return ansi.Truncate(s, m.width, "…")
+		}
+		head = head[:len(head)-1]
+	}
+}
+
+// statusLine is the line under the body: the position in the list or the
+// pane, and the time format when it is not the default.
+func (m Model) statusLine() string {
+	var left string
+	switch m.focus {
+	case focusDetail:
+		left = "detail · " + m.detail.Status()
+		if m.wide() {
+			left = m.list.Status() + " · " + left
+		}
+	case focusList:
+		left = m.list.Status()
+	case focusWarnings:
+		left = fmt.Sprintf("%d warnings", len(m.warnings()))
+		if len(m.warnings()) == 1 {
+			left = "1 warning"
+		}
+	case focusHelp:
+		left = "help · " + m.help.title
+	case focusLogin:
+		left = "login"
+	}
+	right := ""
+	if m.loading && m.conn == connLive {
+		right = "loading…"
+	}
+	if m.c.times != timeLocal {
+		right = strings.TrimSpace(right + " times: " + m.c.times.String())
+	}
+	s := "  " + left
+	if right != "" && lipgloss.Width(s)+2+lipgloss.Width(right) <= m.width {
+		s += strings.Repeat(" ", m.width-lipgloss.Width(s)-lipgloss.Width(right)) + right
+	}
+	return m.c.styles.Muted.Render(ansi.Truncate(s, m.width, "…"))
 }
 
 // View renders the whole screen.
@@ -66,64 +171,77 @@ func (m Model) View() string {
 	if m.conn == connNone || m.conn == connStarting {
 		return fit(m.noAgentView(), m.width, m.height)
 	}
-	parts := []string{m.header()}
-	if b := m.banner(); b != "" {
-		parts = append(parts, m.styles.Banner.Render(ansi.Truncate(b, m.width, "…")))
-	}
-	if w := m.warningBanner(); w != "" {
-		parts = append(parts, w)
-	}
-	body := ""
-	switch m.screen {
-	case screenDetail:
+	top, bottom := m.chrome()
+	h := max(m.height-len(top)-len(bottom), 1)
+	var body string
+	switch m.focus {
+	case focusLogin:
+		body = m.login.View()
+	case focusWarnings:
+		body = m.warnPage.View()
+	case focusHelp:
+		body = m.help.View()
+	case focusDetail:
 		body = m.detail.View()
-	case screenLogin:
-		body = m.login.View(m.width, m.bodyHeight(), m.now)
-	case screenWarnings:
-		body = m.warningsView()
+		if m.wide() {
+			body = m.sideBySide(h)
+		}
 	default:
-		body = m.listView()
+		body = m.list.View()
+		if m.wide() {
+			body = m.sideBySide(h)
+		}
 	}
-	parts = append(parts, fit(body, m.width, m.bodyHeight()), m.footer(), m.helpView())
+	parts := append(top, fit(body, m.width, h))
+	parts = append(parts, bottom...)
 	return fit(strings.Join(parts, "\n"), m.width, m.height)
 }
 
-// listView is the list with the column names on its first line, which the
-// list leaves blank unless a filter is being typed there.
-func (m Model) listView() string {
-	v := m.list.View()
-	first, rest, _ := strings.Cut(v, "\n")
-	if strings.TrimSpace(ansi.Strip(first)) != "" {
-		return v
+// sideBySide is the list and the detail pane of its selected project, in h lines.
+func (m Model) sideBySide(h int) string {
+	lw := m.width * 45 / 100
+	left := fit(m.list.View(), lw, h)
+	right := ""
+	if m.detail.row != nil {
+		right = m.detail.View()
 	}
-	hd := headerLine(m.width)
-	if m.conn == connLost {
-		return m.styles.Stale.Render(hd) + "\n" + rest
+	right = fit(right, m.width-lw-3, h)
+	sep := m.c.styles.Muted.Render(" │ ")
+	if m.focus == focusDetail {
+		sep = m.c.styles.Title.Render(" ┃ ")
 	}
-	return m.styles.Muted.Render(hd) + "\n" + rest
+	ll, rl := strings.Split(left, "\n"), strings.Split(right, "\n")
+	out := make([]string, h)
+	for i := range h {
+		l := ll[i]
+		out[i] = l + strings.Repeat(" ", max(lw-ansi.StringWidth(l), 0)) + sep + rl[i]
+	}
+	return strings.Join(out, "\n")
 }
 
 // header is the top line: who is logged in and the user token's countdown.
 func (m Model) header() string {
-	st := m.styles
+	st := m.c.styles
 	left := st.Header.Render("slices-tui")
 	var user string
 	switch {
+	case m.status.Locked && m.conn == connLive:
+		user = st.Muted.Render("⊘ locked")
 	case !m.status.User.LoggedIn:
 		user = st.Expired.Render("not logged in") + " · press l to log in"
 	default:
-		name := m.status.User.Name
+		name := m.user.name
 		if name == "" {
 			name = "logged in"
 		}
 		user = name
-		if m.user != nil {
-			lv := classify(true, m.user.iat, m.user.exp, m.now)
+		if m.user.tok != nil {
+			lv := m.user.levelOf(m.c)
 			s, glyph := st.level(lv)
-			user += " · user token " + s.Render(glyph+" "+token.Relative(m.user.exp, m.now))
+			user += " · user token " + s.Render(glyph+" "+token.Relative(m.user.tok.exp, m.c.now))
 		}
 	}
-	right := st.Muted.Render(fmt.Sprintf("agent %s · keyring %s", m.status.Version, m.status.Keyring))
+	right := st.Muted.Render(fmt.Sprintf("agent %s · keyring %s", safe(m.status.Version), safe(m.status.Keyring)))
 	line := left + "  " + user
 	if lipgloss.Width(line)+2+lipgloss.Width(right) <= m.width {
 		line += strings.Repeat(" ", m.width-lipgloss.Width(line)-lipgloss.Width(right)) + right
@@ -134,21 +252,9 @@ func (m Model) header() string {
 	return ansi.Truncate(line, m.width, "…")
 }
 
-// footer is the status line: the result of the last action.
-func (m Model) footer() string {
-	if m.message == "" {
-		return ""
-	}
-	s := m.styles.Status
-	if m.msgError {
-		s = m.styles.Error
-	}
-	return s.Render(ansi.Truncate(m.message, m.width, "…"))
-}
-
 // noAgentView explains how to start an agent while retrying.
 func (m Model) noAgentView() string {
-	st := m.styles
+	st := m.c.styles
 	if m.conn == connStarting {
 		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, st.Muted.Render("connecting to the agent…"))
 	}
@@ -156,7 +262,7 @@ func (m Model) noAgentView() string {
 	lines := []string{
 		st.Title.Render("No slices-agent is running"),
 		"",
-		st.Muted.Render("nothing answers at " + m.opts.Socket),
+		st.Muted.Render("nothing answers at " + safe(m.opts.Socket)),
 		"",
 		"Start one in your shell with",
 		"",
@@ -165,10 +271,14 @@ func (m Model) noAgentView() string {
 		fmt.Sprintf("This screen connects by itself once it answers (retrying every %s).", token.HumanDuration(m.opts.Retry)),
 		st.Muted.Render("q to quit"),
 	}
-	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, inner, "…")
+	if msg, _ := m.message(); msg != "" {
+		lines = append(lines, "", st.Error.Render(msg))
 	}
-	box := st.Box.Render(strings.Join(lines, "\n"))
+	var out []string
+	for _, l := range lines {
+		out = append(out, strings.Split(wrap(l, inner), "\n")...)
+	}
+	box := st.Box.Render(strings.Join(out, "\n"))
 	return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, box)
 }
 

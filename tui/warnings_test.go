@@ -45,8 +45,8 @@ func TestWarningsComeAndGoWithEvents(t *testing.T) {
 	if b := bannerLine(m); !strings.HasPrefix(b, "⚠ login required") || !strings.Contains(b, "(+1 more, ! to list)") {
 		t.Errorf("banner %q, want the login first and one more", b)
 	}
-	if v := press(m, "!").View(); !strings.Contains(v, "agent: renewing the project token of ilabt-dev fails (portal: 502)") ||
-		!strings.Contains(v, "agent: the portal refused the stored login") {
+	if v := press(m, "!").View(); !strings.Contains(v, "cause: renewing the project token of ilabt-dev fails (portal: 502)") ||
+		!strings.Contains(v, "cause: the portal refused the stored login") {
 		t.Errorf("! does not list both warnings with the agent's words:\n%s", v)
 	}
 
@@ -142,5 +142,32 @@ func TestSessionEndingWarning(t *testing.T) {
 	m = event(m, ipc.Event{Type: ipc.EventLogin})
 	if b := bannerLine(m); b != "" {
 		t.Errorf("a new login left the banner %q", b)
+	}
+}
+
+func TestOnePortalOutageIsOneWarning(t *testing.T) {
+	f := portalDownAgent()
+	m, _ := newTestModel(t, f, 100, 30)
+	// The agent also said, by event, that two of them fail: still counted once.
+	lapse := t0.Add(time.Minute)
+	for _, id := range []string{projID(0), projID(5)} {
+		m = event(m, ipc.Event{Type: ipc.EventExpiring, Cause: causeRenewalFailing, Project: id, ExpiresAt: &lapse,
+			Message: "renewing the project token fails (portal unavailable); it lapses at 03:05:05 unless the portal answers again"})
+	}
+	ws := m.warnings()
+	var down []warning
+	for _, w := range ws {
+		if w.kind == warnPortalDown {
+			down = append(down, w)
+		}
+		if w.kind == warnRenewalFailing || w.kind == warnExpired {
+			t.Errorf("a renewal warning beside the outage: %+v", w)
+		}
+	}
+	if len(down) != 1 || len(down[0].affected) != 3 {
+		t.Fatalf("outage warnings %+v, want one with 3 projects", down)
+	}
+	if b := bannerLine(m); !strings.HasPrefix(b, "⚠ portal unreachable: 3 projects affected") {
+		t.Errorf("banner %q", b)
 	}
 }

@@ -4,8 +4,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/slices-ri/slices-agent/internal/plugin"
@@ -19,7 +21,13 @@ var version = "v0.1.0-dev"
 const shortHelp = "browse your Slices tokens held by slices-agent, with live countdowns; copy them"
 
 func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is slices-tui with its arguments and streams; it returns the exit code.
+func run(args []string, stdin, stdout *os.File, stderr io.Writer) int {
 	fs := flag.NewFlagSet("slices-tui", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	socket := fs.String("a", "", "agent socket (default $SLICES_AGENT_SOCK, then the per-user default)")
 	clearAfter := fs.Duration("clear-after", tui.DefaultClearAfter,
 		"clear a copied token from the clipboard after this long, if it still holds it (0 = never)")
@@ -30,30 +38,39 @@ func main() {
 		fmt.Fprintln(fs.Output(), "usage: slices-tui [-a SOCKET] [--clear-after DURATION]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(os.Args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
-			os.Exit(0)
+			return 0
 		}
-		os.Exit(2)
+		return 2
 	}
 	switch {
 	case *showVersion:
-		fmt.Println(version)
-		return
+		fmt.Fprintln(stdout, version)
+		return 0
 	case *manifest:
-		os.Stdout.Write(plugin.NewManifest(shortHelp).JSON())
-		return
+		stdout.Write(plugin.NewManifest(shortHelp).JSON())
+		return 0
 	case *install:
-		os.Exit(installCompletion(fs))
+		return installCompletion(fs)
 	}
 	if fs.NArg() > 0 || *clearAfter < 0 {
 		fs.Usage()
-		os.Exit(2)
+		return 2
 	}
-	if err := tui.Run(*socket, *clearAfter, os.Stdin, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	if err := tui.CheckTerminal(stdin, stdout); err != nil {
+		fmt.Fprintf(stderr, "slices-tui: %v\n", err)
+		fmt.Fprintln(stderr, "hint: run it in a terminal; scripts get tokens with 'slices-agent token' and 'slices-agent status'")
+		return 2
 	}
+	if err := tui.Run(*socket, *clearAfter, stdin, stdout); err != nil {
+		fmt.Fprintln(stderr, err)
+		if errors.Is(err, tui.ErrNoTerminal) {
+			return 2
+		}
+		return 1
+	}
+	return 0
 }
 
 // installCompletion installs the completion of slices-tui's flags for the
