@@ -18,6 +18,7 @@ require (
 	github.com/rogpeppe/go-internal v1.16.0
 	github.com/zalando/go-keyring v0.2.8
 	golang.org/x/oauth2 v0.37.0
+	golang.org/x/sync v0.16.0
 	golang.org/x/sys v0.49.0
 	golang.org/x/term v0.47.0
 	rsc.io/qr v0.2.0

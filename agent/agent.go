@@ -4,6 +4,13 @@
 // ipc socket API.
 //
 // Data flows one way: portal → agent (verify, store, renew) → ipc → clients.
+//
+// Renewal is a small state machine per token: schedule.go decides (when to
+// renew, what a finished attempt means, what the user is told) as pure
+// functions of token.DefaultPolicy, and renew.go does (one loop per token,
+// one renewal in flight, the portal calls in fetch.go). The tests run the
+// agent against an in-process emulated portal on an in-memory network inside
+// testing/synctest, so every wait is on a virtual clock (world_test.go).
 package agent
 
 import (
@@ -13,6 +20,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/slices-ri/slices-agent/ipc"
 	"github.com/slices-ri/slices-agent/keyring"
@@ -57,7 +66,9 @@ type Agent struct {
 	wg       sync.WaitGroup
 	shutdown chan struct{}
 	stopOnce sync.Once
-	unlockMu sync.Mutex // serialises unlock attempts so guesses cannot run in parallel
+	// unlockTurn holds one token per unlock attempt being looked at: guesses
+	// never run in parallel, and a waiting one leaves when its client does.
+	unlockTurn chan struct{}
 
 	// Locks, taken in this order and never the other way round:
 	//
@@ -73,15 +84,18 @@ type Agent struct {
 	// sinks are the token files written (sink.go): persistMu → sinks.mu → mu.
 	sinks sinkFiles
 	// mu guards every field below; it is never held across I/O or a wait.
-	mu         sync.Mutex
-	user       *entry // the user token; the same entry for the agent's life
-	sess       session
-	projects   map[string]*entry // tracked projects by id
-	catalog    catalog
-	lock       lockState
-	login      *loginFlow
-	keyringErr string // last keyring failure, shown in status until a write succeeds
-	stateErr   string // last state-file failure, likewise
+	mu       sync.Mutex
+	user     *entry // the user token; the same entry for the agent's life
+	sess     session
+	projects map[string]*entry // tracked projects by id
+	catalog  catalog
+	// catalogFlight makes concurrent look-ups of the projects list share
+	// one portal request.
+	catalogFlight singleflight.Group
+	lock          lockState
+	login         *loginFlow
+	keyringErr    string // last keyring failure, shown in status until a write succeeds
+	stateErr      string // last state-file failure, likewise
 }
 
 // owner is whose projects are tracked: the login's subject, else the one the
@@ -178,21 +192,22 @@ func New(opts Options) *Agent {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &Agent{
-		opts:      opts,
-		log:       opts.Logger,
-		now:       opts.Now,
-		wake:      defaultWake,
-		portal:    opts.Portal,
-		verify:    &verifier{portal: opts.Portal, now: opts.Now},
-		vault:     newVault(opts.Keyring, opts.PortalURL, opts.StateDir),
-		events:    newBroker(),
-		notify:    newNotifier(opts.Notify),
-		ctx:       ctx,
-		cancel:    cancel,
-		shutdown:  make(chan struct{}),
-		persistMu: make(ioLock, 1),
-		sinks:     sinkFiles{mu: make(ioLock, 1)},
-		projects:  make(map[string]*entry),
+		opts:       opts,
+		log:        opts.Logger,
+		now:        opts.Now,
+		wake:       defaultWake,
+		portal:     opts.Portal,
+		verify:     &verifier{portal: opts.Portal, now: opts.Now},
+		vault:      newVault(opts.Keyring, opts.PortalURL, opts.StateDir),
+		events:     newBroker(),
+		notify:     newNotifier(opts.Notify),
+		ctx:        ctx,
+		cancel:     cancel,
+		shutdown:   make(chan struct{}),
+		unlockTurn: make(chan struct{}, 1),
+		persistMu:  make(ioLock, 1),
+		sinks:      sinkFiles{mu: make(ioLock, 1)},
+		projects:   make(map[string]*entry),
 	}
 	a.user = newEntry("", "", "")
 	return a
@@ -212,6 +227,7 @@ func (a *Agent) Close() {
 // back are verified again when the portal's keys can be had; expired ones are
 // renewed by the loops.
 func (a *Agent) Load(ctx context.Context) {
+	a.loadLock()
 	s, err := a.vault.loadSession(ctx)
 	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
 		a.log.Warn("could not read the login from the keyring", "keyring", a.opts.Keyring.Name(), "err", err)
@@ -390,7 +406,14 @@ func (a *Agent) publish(typ, project string, exp time.Time, msg string) {
 	a.publishCause(typ, project, exp, msg, "")
 }
 
+// publishCause sends an event to the subscribers; while the agent is locked
+// it carries no project id and no message, which name projects and people.
 func (a *Agent) publishCause(typ, project string, exp time.Time, msg, cause string) {
+	a.mu.Lock()
+	if a.lock.locked {
+		project, msg = "", ""
+	}
+	a.mu.Unlock()
 	ev := ipc.Event{Type: typ, Time: a.now(), Project: project, Message: msg, Cause: cause}
 	if !exp.IsZero() {
 		ev.ExpiresAt = &exp

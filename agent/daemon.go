@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/slices-ri/slices-agent/internal/safedir"
 	"github.com/slices-ri/slices-agent/ipc"
 	"github.com/slices-ri/slices-agent/keyring"
 	"github.com/slices-ri/slices-agent/portal"
@@ -42,7 +43,9 @@ type Config struct {
 	NoNotify bool
 }
 
-// StateDir is $XDG_STATE_HOME/slices-agent, or ~/.local/state/slices-agent.
+// StateDir is $XDG_STATE_HOME/slices-agent, or ~/.local/state/slices-agent,
+// or $TMPDIR/slices-agent-state-$UID when there is no home directory. It is
+// checked (safedir.Ensure) before it is used.
 func StateDir() string {
 	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
 		return filepath.Join(d, "slices-agent")
@@ -63,8 +66,12 @@ func Serve(ctx context.Context, cfg Config) error {
 	if cfg.StateDir == "" {
 		cfg.StateDir = StateDir()
 	}
-	// A core dump of the daemon would hold every token.
+	// A core dump of the daemon would hold every token, and so would its
+	// memory as another process of the user could read it.
 	_ = unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
+	if err := protectMemory(); err != nil {
+		log.Warn("could not mark the agent non-dumpable", "err", err)
+	}
 
 	l := cfg.Listener
 	if l == nil {
@@ -74,6 +81,14 @@ func Serve(ctx context.Context, cfg Config) error {
 		}
 	}
 	defer l.Close()
+	if err := safedir.Ensure(cfg.StateDir, "state directory"); err != nil {
+		return err
+	}
+	held, err := LockStateDir(cfg.StateDir, cfg.Socket, stateLockWait)
+	if err != nil {
+		return err
+	}
+	defer held.Release()
 
 	kctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	store, note, err := keyring.Open(kctx, cfg.Keyring, filepath.Join(cfg.StateDir, "keyring.json"))

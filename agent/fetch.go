@@ -24,6 +24,7 @@ func (a *Agent) fetchUser(ctx context.Context) error {
 		a.requireLogin("no refresh token")
 		return fmt.Errorf("renewing the user token: %w", errLoginRequired)
 	}
+	rt = a.storedRefresh(ctx, rt, gen)
 	sent := a.now()
 	toks, err := a.portal.Refresh(ctx, rt)
 	if errors.Is(err, portal.ErrLoginRequired) {

@@ -19,11 +19,8 @@ import (
 // client's name), the access token is served until it expires, and then
 // the agent asks for a login.
 func (a *Agent) ImportLogin(ctx context.Context, accessToken, refreshToken string) error {
-	a.mu.Lock()
-	locked := a.lock.locked
-	a.mu.Unlock()
-	if locked {
-		return ipc.Locked()
+	if err := a.refuseLocked(); err != nil {
+		return err
 	}
 	if refreshToken == "" && accessToken == "" {
 		return ipc.BadRequest("nothing to import", "send an access token, a refresh token, or both")

@@ -20,6 +20,9 @@ type loginFlow struct {
 
 // StartLogin starts a device-code login, or returns the one still pending.
 func (a *Agent) StartLogin(ctx context.Context) (ipc.LoginStart, error) {
+	if err := a.refuseLocked(); err != nil {
+		return ipc.LoginStart{}, err
+	}
 	a.mu.Lock()
 	if f := a.login; f != nil && f.state == ipc.LoginPending && f.start.ExpiresAt.After(a.now()) {
 		a.mu.Unlock()
@@ -158,6 +161,9 @@ func (a *Agent) completeLogin(ctx context.Context, toks *portal.Tokens) error {
 func (a *Agent) LoginStatus(ctx context.Context) (ipc.LoginState, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.lock.locked {
+		return ipc.LoginState{}, ipc.Locked()
+	}
 	f := a.login
 	if f == nil {
 		return ipc.LoginState{State: ipc.LoginNone}, nil
@@ -171,6 +177,9 @@ func (a *Agent) LoginStatus(ctx context.Context) (ipc.LoginState, error) {
 
 // Logout forgets the login and every project token, in memory and keyring.
 func (a *Agent) Logout(ctx context.Context) error {
+	if err := a.refuseLocked(); err != nil {
+		return err
+	}
 	a.persistMu.Lock()
 	defer a.persistMu.Unlock()
 	a.mu.Lock()
@@ -210,15 +219,37 @@ func (a *Agent) Logout(ctx context.Context) error {
 	return nil
 }
 
-// Shutdown asks the daemon to stop once the answer is sent.
+// Shutdown asks the daemon to stop once the answer is sent. A locked agent
+// refuses: it is stopped by a signal, and comes back locked.
 func (a *Agent) Shutdown(ctx context.Context) error {
+	if err := a.refuseLocked(); err != nil {
+		return err
+	}
 	a.stopOnce.Do(func() { close(a.shutdown) })
 	return nil
 }
 
-// Subscribe delivers the agent's events until ctx ends.
+// Subscribe delivers the agent's events until ctx ends. When the agent
+// already serves its maximum of subscribers the channel is closed at once;
+// TrySubscribe says so instead.
 func (a *Agent) Subscribe(ctx context.Context) <-chan ipc.Event {
-	return a.events.subscribe(ctx)
+	ch, err := a.TrySubscribe(ctx)
+	if err != nil {
+		closed := make(chan ipc.Event)
+		close(closed)
+		return closed
+	}
+	return ch
+}
+
+// TrySubscribe is Subscribe that refuses, with ipc.TooManySubscribers, a
+// subscriber beyond the agent's maximum.
+func (a *Agent) TrySubscribe(ctx context.Context) (<-chan ipc.Event, error) {
+	ch, ok := a.events.subscribe(ctx)
+	if !ok {
+		return nil, ipc.TooManySubscribers(maxSubscribers)
+	}
+	return ch, nil
 }
 
 // refusedError is the answer for the portal refusing the agent's client:

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/slices-ri/slices-agent/internal/termtext"
 )
 
 // Causes of an expiring event: why a token will lapse unless something happens.
@@ -60,12 +62,16 @@ func (n *notifier) reset(key string) {
 	n.mu.Unlock()
 }
 
+// show runs the notifier. Title and body may quote the portal (project
+// names, error text): control characters are escaped, and for notify-send,
+// whose servers read the body as markup, so are <, > and &.
 func (n *notifier) show(title, body string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	title, body = termtext.Escape(title), termtext.Escape(body)
 	var cmd *exec.Cmd
 	if p, err := n.look("notify-send"); err == nil {
-		cmd = exec.CommandContext(ctx, p, "--app-name=slices-agent", "--urgency=normal", title, body)
+		cmd = exec.CommandContext(ctx, p, "--app-name=slices-agent", "--urgency=normal", "--", markup.Replace(title), markup.Replace(body))
 	} else if p, err := n.look("osascript"); err == nil && n.goos == "darwin" {
 		script := "display notification " + appleQuote(body) + " with title " + appleQuote(title)
 		cmd = exec.CommandContext(ctx, p, "-e", script)
@@ -74,6 +80,9 @@ func (n *notifier) show(title, body string) {
 	}
 	_ = cmd.Run()
 }
+
+// markup escapes the characters notification servers read as markup.
+var markup = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // appleQuote quotes s as an AppleScript string literal.
 func appleQuote(s string) string {

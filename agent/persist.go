@@ -9,8 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
+	"github.com/slices-ri/slices-agent/internal/safedir"
 	"github.com/slices-ri/slices-agent/keyring"
 )
 
@@ -18,8 +20,9 @@ import (
 const keyringTimeout = 4 * time.Second
 
 // Keyring entries, one per secret, each well under keyring.MaxValueSize.
-// Their names carry the portal's host so that a demo against the emulator
-// never overwrites a real login.
+// Their names carry the portal's scheme, host and path, so that a demo
+// against the emulator never overwrites a real login, and a plain-http or
+// other-path service on the portal's host never reads the portal's secrets.
 type savedSession struct {
 	AccessToken  string    `json:"access_token"`
 	RefreshToken string    `json:"refresh_token"`
@@ -37,16 +40,23 @@ type savedProject struct {
 type vault struct {
 	timeout   time.Duration // bounds every keyring call
 	store     keyring.Store
-	prefix    string // "host:port/"
+	prefix    string // "https://host:port/path/"
+	legacy    string // "host/", the names of earlier versions; "" when they cannot be this portal's
 	statePath string
 }
 
 func newVault(store keyring.Store, portalURL, stateDir string) *vault {
-	host := portalURL
+	v := &vault{timeout: keyringTimeout, store: store, prefix: portalURL + "/", statePath: filepath.Join(stateDir, "state.json")}
 	if u, err := url.Parse(portalURL); err == nil && u.Host != "" {
-		host = u.Host
+		path := strings.TrimRight(u.EscapedPath(), "/")
+		v.prefix = strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host) + path + "/"
+		if strings.EqualFold(u.Scheme, "https") && path == "" {
+			// Earlier versions named entries by host alone; an https portal
+			// at the root is the one they were written for.
+			v.legacy = strings.ToLower(u.Host) + "/"
+		}
 	}
-	return &vault{timeout: keyringTimeout, store: store, prefix: host + "/", statePath: filepath.Join(stateDir, "state.json")}
+	return v
 }
 
 func (v *vault) userKey() string             { return v.prefix + "user" }
@@ -69,6 +79,13 @@ func (v *vault) get(ctx context.Context, key string, val any) error {
 	ctx, cancel := context.WithTimeout(ctx, v.timeout)
 	defer cancel()
 	b, err := v.store.Get(ctx, key)
+	if errors.Is(err, keyring.ErrNotFound) && v.legacy != "" {
+		// Moved from the name an earlier version used, once.
+		old := v.legacy + strings.TrimPrefix(key, v.prefix)
+		if b, err = v.store.Get(ctx, old); err == nil && v.store.Set(ctx, key, b) == nil {
+			_ = v.store.Delete(ctx, old)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -114,6 +131,25 @@ func (v *vault) forget(ctx context.Context, ids []string) error {
 	return errors.Join(errs...)
 }
 
+// storedRefresh re-reads the refresh token from the keyring before it is
+// used: if something else (an agent of an earlier version, a restore) rotated
+// it meanwhile, the one held in memory is spent, and using it would make the
+// portal revoke the login. It returns rt when the keyring has nothing newer.
+func (a *Agent) storedRefresh(ctx context.Context, rt string, gen uint64) string {
+	s, err := a.vault.loadSession(ctx)
+	if err != nil || s.RefreshToken == "" || s.RefreshToken == rt {
+		return rt
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.sess.gen != gen || a.sess.refresh != rt {
+		return rt
+	}
+	a.sess.refresh = s.RefreshToken
+	a.log.Info("the keyring holds a newer refresh token; using it", "token", suffix(s.RefreshToken))
+	return s.RefreshToken
+}
+
 // trackedState is the non-secret state file: which projects are kept renewed.
 type trackedState struct {
 	// Subject is whose projects these are, so that a login by someone else
@@ -135,7 +171,7 @@ type stateFile struct {
 }
 
 func (v *vault) loadTracked(portalURL string) (trackedState, error) {
-	b, err := os.ReadFile(v.statePath)
+	b, err := safedir.ReadFile(v.statePath)
 	if errors.Is(err, os.ErrNotExist) {
 		return trackedState{}, nil
 	}
@@ -151,7 +187,7 @@ func (v *vault) loadTracked(portalURL string) (trackedState, error) {
 
 func (v *vault) saveTracked(portalURL, subject string, tracked []trackedProject) error {
 	var sf stateFile
-	if b, err := os.ReadFile(v.statePath); err == nil {
+	if b, err := safedir.ReadFile(v.statePath); err == nil {
 		_ = json.Unmarshal(b, &sf) // a corrupt file is replaced by a good one
 	}
 	if sf.Portals == nil {

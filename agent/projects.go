@@ -48,20 +48,35 @@ func (a *Agent) Projects(ctx context.Context) ([]ipc.Project, error) {
 }
 
 // fetchCatalog gets the projects list from the portal and caches it.
+// Concurrent callers share one portal request (singleflight), which belongs to
+// the agent: a caller that gives up does not cancel it for the others.
 func (a *Agent) fetchCatalog(ctx context.Context) ([]portal.Project, error) {
-	access, err := a.userAccess(ctx, 5*time.Second)
-	if err != nil {
-		return nil, err
+	ch := a.catalogFlight.DoChan("projects", func() (any, error) {
+		fctx, cancel := context.WithTimeout(a.ctx, fetchTimeout)
+		defer cancel()
+		access, err := a.userAccess(fctx, 5*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		list, err := a.portal.Projects(fctx, access)
+		if err != nil {
+			return nil, err
+		}
+		sort.SliceStable(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+		a.mu.Lock()
+		a.catalog = catalog{list: list, at: a.now()}
+		a.mu.Unlock()
+		return list, nil
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.([]portal.Project), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	list, err := a.portal.Projects(ctx, access)
-	if err != nil {
-		return nil, err
-	}
-	sort.SliceStable(list, func(i, j int) bool { return list[i].Name < list[j].Name })
-	a.mu.Lock()
-	a.catalog = catalog{list: list, at: a.now()}
-	a.mu.Unlock()
-	return list, nil
 }
 
 // trackedLocked finds a tracked project by id or by name.
@@ -155,6 +170,9 @@ func (a *Agent) Track(ctx context.Context, ref string) (ipc.Project, error) {
 
 // Untrack stops renewing a project and deletes its token.
 func (a *Agent) Untrack(ctx context.Context, ref string) error {
+	if err := a.refuseLocked(); err != nil {
+		return err
+	}
 	a.persistMu.Lock()
 	a.mu.Lock()
 	e := a.trackedLocked(ref)

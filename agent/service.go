@@ -68,7 +68,20 @@ func (a *Agent) Status(ctx context.Context) (ipc.Status, error) {
 		st.Projects = append(st.Projects, ps)
 	}
 	sort.Slice(st.Projects, func(i, j int) bool { return st.Projects[i].Name < st.Projects[j].Name })
+	if a.lock.locked {
+		redactStatus(&st)
+	}
 	return st, nil
+}
+
+// redactStatus drops from a locked agent's status everything that says who
+// the user is or what they work on: names, subjects, project ids and roles,
+// error text. What is left says how many tokens there are and in what state.
+func redactStatus(st *ipc.Status) {
+	st.User.Subject, st.User.Name, st.User.LastError = "", "", ""
+	for i := range st.Projects {
+		st.Projects[i] = ipc.ProjectStatus{State: st.Projects[i].State, ExpiresAt: st.Projects[i].ExpiresAt}
+	}
 }
 
 // stateLocked names the state of an entry for status and lists.

@@ -7,8 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 
+	"github.com/slices-ri/slices-agent/internal/safedir"
 	"github.com/slices-ri/slices-agent/ipc"
 )
 
@@ -75,7 +75,7 @@ func checkSinkPath(path string) error {
 		return ipc.BadRequest(fmt.Sprintf("sink %s exists and is not a regular file", path), hint)
 	}
 	if err := checkSinkDir(filepath.Dir(path)); err != nil {
-		return ipc.BadRequest("sink "+path+": "+err.Error(), hint)
+		return ipc.BadRequest(err.Error(), hint)
 	}
 	return nil
 }
@@ -83,23 +83,7 @@ func checkSinkPath(path string) error {
 // checkSinkDir accepts a directory that is not a symbolic link, is owned by
 // this process's user and is not writable by group or others.
 func checkSinkDir(dir string) error {
-	fi, err := os.Lstat(dir)
-	if err != nil {
-		return fmt.Errorf("its directory: %w", err)
-	}
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		return fmt.Errorf("its directory %s is a symbolic link", dir)
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("%s is not a directory", dir)
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
-		return fmt.Errorf("its directory %s belongs to uid %d, not to you", dir, st.Uid)
-	}
-	if fi.Mode().Perm()&0o022 != 0 {
-		return fmt.Errorf("its directory %s is writable by others (mode %v)", dir, fi.Mode().Perm())
-	}
-	return nil
+	return safedir.Check(dir, "sink directory")
 }
 
 // writeSink writes e's token to its sink, if it has one, the token is valid

@@ -12,8 +12,11 @@ import (
 )
 
 // verifier checks every token the portal hands out against the portal's key
-// set. It caches the key set and fetches it again, at most once per
-// minRefetch, when a token names a key it does not know (key rotation).
+// set. It caches discovery and the key set, and fetches both again, at most
+// once per minRefetch, when a token fails on its key, its signature or its
+// issuer: a rotated key, a portal restarted with a new key under the same
+// kid, or a discovery document that was wrong once, must not keep every
+// token failing until the agent restarts.
 type verifier struct {
 	portal *portal.Client
 	now    func() time.Time
@@ -21,7 +24,7 @@ type verifier struct {
 	mu        sync.Mutex
 	keys      *token.KeySet
 	issuer    string
-	fetchedAt time.Time
+	refetched time.Time // the last fetch forced by a failing token
 }
 
 const minRefetch = 10 * time.Second
@@ -35,7 +38,7 @@ func (v *verifier) verify(ctx context.Context, raw, subject string) (*token.Deco
 	// No leeway: a token from the portal must not have expired by our clock.
 	opts := token.VerifyOptions{Issuer: iss, Subject: subject, Now: v.now, Leeway: -1}
 	d, err := token.Verify(raw, keys, opts)
-	if errors.Is(err, token.ErrUnknownKey) {
+	if refetchable(err) {
 		keys, iss, kerr := v.keySet(ctx, true)
 		if kerr != nil {
 			return nil, kerr
@@ -49,22 +52,29 @@ func (v *verifier) verify(ctx context.Context, raw, subject string) (*token.Deco
 	return d, nil
 }
 
-// keySet returns the cached key set, fetching it when missing or when
-// refetch is asked and the last fetch is old enough.
+// refetchable reports whether a token failed in a way that fresh discovery
+// and keys could cure.
+func refetchable(err error) bool {
+	return errors.Is(err, token.ErrUnknownKey) || errors.Is(err, token.ErrSignature) || errors.Is(err, token.ErrIssuer)
+}
+
+// keySet returns the cached key set, fetching it when missing, or when
+// refetch is asked and no forced fetch happened within minRefetch.
 func (v *verifier) keySet(ctx context.Context, refetch bool) (*token.KeySet, string, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.keys != nil && (!refetch || v.now().Sub(v.fetchedAt) < minRefetch) {
+	if v.keys != nil && (!refetch || (!v.refetched.IsZero() && v.now().Sub(v.refetched) < minRefetch)) {
 		return v.keys, v.issuer, nil
 	}
 	if refetch {
+		v.refetched = v.now()
 		v.portal.Forget()
 	}
 	k, err := v.portal.Keys(ctx)
 	if err != nil {
 		return v.cached(err)
 	}
-	v.keys, v.issuer, v.fetchedAt = k.Set, k.Issuer, v.now()
+	v.keys, v.issuer = k.Set, k.Issuer
 	return k.Set, k.Issuer, nil
 }
 

@@ -253,7 +253,7 @@ func report(w io.Writer, err error) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(w, "slices-agent: %s\n", ipc.Redact(ue.msg))
+		fmt.Fprintf(w, "slices-agent: %s\n", esc(ipc.Redact(ue.msg)))
 		return ExitUsage
 	}
 	var silent *exitStatus
@@ -273,19 +273,19 @@ func report(w io.Writer, err error) int {
 		hint = ae.Hint
 	}
 	var hung *ipc.UnresponsiveError
-	var notYours *ipc.NotYoursError
+	var untrusted *ipc.UntrustedError
 	switch {
 	case hint != "":
-	case errors.As(err, &notYours):
-		hint = "do not use it; point clients at a socket in a directory only you can write (XDG_RUNTIME_DIR, or -a DIR/agent.sock with DIR mode 0700)"
+	case errors.As(err, &untrusted):
+		hint = untrusted.Hint()
 	case errors.As(err, &hung):
 		hint = "it looks hung: find its pid with 'fuser " + hung.Path + "', stop it (kill PID), then start a new one: eval \"$(slices-agent env)\""
 	case errors.Is(err, ipc.ErrNoAgent):
 		hint = `start one with: eval "$(slices-agent env)"`
 	}
-	fmt.Fprintf(w, "slices-agent: %s\n", ipc.Redact(firstLine(err.Error())))
+	fmt.Fprintf(w, "slices-agent: %s\n", esc(ipc.Redact(firstLine(err.Error()))))
 	if hint != "" {
-		fmt.Fprintf(w, "hint: %s\n", hint)
+		fmt.Fprintf(w, "hint: %s\n", esc(hint))
 	}
 	return code
 }

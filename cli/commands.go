@@ -105,7 +105,7 @@ func add(ctx context.Context, e *env, sink string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "tracking %s (%s)\n", termtext.Escape(p.Name), termtext.Escape(p.ID))
+		fmt.Fprintf(e.stdout, "tracking %s (%s)\n", esc(p.Name), esc(p.ID))
 		return nil
 	}
 	path, err := sinkPath(sink)
@@ -116,7 +116,7 @@ func add(ctx context.Context, e *env, sink string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "tracking %s (%s); its token is kept in %s\n", termtext.Escape(p.Name), termtext.Escape(p.ID), path)
+	fmt.Fprintf(e.stdout, "tracking %s (%s); its token is kept in %s\n", esc(p.Name), esc(p.ID), path)
 	return nil
 }
 
@@ -224,28 +224,28 @@ func status(ctx context.Context, e *env) error {
 	}
 	now := time.Now()
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "agent\t%s, pid %d, %s\n", st.Version, st.PID, st.Socket)
+	fmt.Fprintf(tw, "agent\t%s, pid %d, %s\n", esc(st.Version), st.PID, esc(st.Socket))
 	set := settingsByKey(st.Settings)
-	fmt.Fprintf(tw, "portal\t%s%s\n", st.Portal, set.from("portal"))
+	fmt.Fprintf(tw, "portal\t%s%s\n", esc(st.Portal), set.from("portal"))
 	if st.ClientID != "" {
 		kind := "public client, no secret"
 		if f := set["client_secret_file"]; f.Value != "" {
 			kind = "confidential client, secret in " + f.Value + set.from("client_secret_file")
 		}
-		fmt.Fprintf(tw, "client\t%s%s; %s\n", st.ClientID, set.from("client_id"), kind)
+		fmt.Fprintf(tw, "client\t%s%s; %s\n", esc(st.ClientID), set.from("client_id"), esc(kind))
 	}
 	if sc, ok := set["scope"]; ok {
 		scope := sc.Value
 		if scope == "" {
 			scope = "openid userinfo projects, plus offline_access if the portal lists it"
 		}
-		fmt.Fprintf(tw, "scope\t%s%s\n", scope, set.from("scope"))
+		fmt.Fprintf(tw, "scope\t%s%s\n", esc(scope), set.from("scope"))
 	}
 	kr := st.Keyring
 	if st.KeyringNote != "" {
 		kr += " (" + st.KeyringNote + ")"
 	}
-	fmt.Fprintf(tw, "keyring\t%s%s\n", kr, set.from("keyring"))
+	fmt.Fprintf(tw, "keyring\t%s%s\n", esc(kr), set.from("keyring"))
 	if st.Locked {
 		fmt.Fprintf(tw, "locked\tyes: no token leaves the agent until 'slices-agent unlock'\n")
 	}
@@ -255,23 +255,23 @@ func status(ctx context.Context, e *env) error {
 		if who == "" {
 			who = st.User.Subject
 		}
-		fmt.Fprintf(tw, "login\t%s, user token %s\n", who, left(st.User.State, st.User.ExpiresAt, now))
+		fmt.Fprintf(tw, "login\t%s, user token %s\n", esc(who), left(esc(st.User.State), st.User.ExpiresAt, now))
 	case st.User.State == ipc.StateLoginRequired && st.User.Subject != "":
 		fmt.Fprintf(tw, "login\trequired: the portal refused the stored login (run 'slices-agent login')\n")
 	default:
 		fmt.Fprintf(tw, "login\tnot logged in (run 'slices-agent login')\n")
 	}
 	if st.User.LastError != "" {
-		fmt.Fprintf(tw, "\tlast error: %s\n", st.User.LastError)
+		fmt.Fprintf(tw, "\tlast error: %s\n", esc(st.User.LastError))
 	}
 	fmt.Fprintf(tw, "projects\t%d tracked\n", len(st.Projects))
 	for _, p := range st.Projects {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", p.Name, p.Role, left(p.State, p.ExpiresAt, now))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", esc(p.Name), esc(p.Role), left(esc(p.State), p.ExpiresAt, now))
 		if p.Sink != "" {
-			fmt.Fprintf(tw, "\t\ttoken file: %s\n", p.Sink)
+			fmt.Fprintf(tw, "\t\ttoken file: %s\n", esc(p.Sink))
 		}
 		if p.LastError != "" {
-			fmt.Fprintf(tw, "\t\tlast error: %s\n", p.LastError)
+			fmt.Fprintf(tw, "\t\tlast error: %s\n", esc(p.LastError))
 		}
 	}
 	return tw.Flush()
@@ -305,9 +305,9 @@ func projects(ctx context.Context, e *env) error {
 	for _, p := range list {
 		state := "not tracked"
 		if p.Tracked {
-			state = left(p.State, p.TokenExpiresAt, now)
+			state = left(esc(p.State), p.TokenExpiresAt, now)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name, p.Role, state, p.ID)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", esc(p.Name), esc(p.Role), state, esc(p.ID))
 	}
 	return tw.Flush()
 }

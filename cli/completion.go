@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/slices-ri/slices-agent/internal/termtext"
 )
 
 func init() {
@@ -41,7 +43,11 @@ func init() {
 				return &exitStatus{code: 1}
 			}
 			for _, p := range list {
-				fmt.Fprintln(e.stdout, p.Name)
+				// One name a line, as the scripts read them: a name with
+				// a line break or a control character is left out.
+				if termtext.Safe(p.Name) {
+					fmt.Fprintln(e.stdout, p.Name)
+				}
 			}
 			return nil
 		}})
@@ -105,6 +111,19 @@ func dashedList(fl []flagInfo) string {
 func bashCompletion(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString(`# bash completion for slices-agent; in ~/.bashrc: source <(slices-agent completion bash)
+# Project names come from the portal: they are matched as plain strings and
+# handed back quoted (printf %q), never through compgen -W, which would expand
+# a name such as $(touch /tmp/x).
+_slices_agent_projects() {
+    local name q
+    COMPREPLY=()
+    while IFS= read -r name; do
+        if [[ $name == "$cur"* ]]; then
+            printf -v q '%q' "$name"
+            COMPREPLY+=("$q")
+        fi
+    done < <(slices-agent __projects 2>/dev/null)
+}
 _slices_agent() {
     local cur prev cmd i
     cur="${COMP_WORDS[COMP_CWORD]}"
@@ -122,7 +141,7 @@ _slices_agent() {
         -a|--a|--file|--passphrase-file|--jwks|--client-secret-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --keyring|-keyring) COMPREPLY=($(compgen -W "auto system file memory" -- "$cur")); return ;;
         --target) COMPREPLY=($(compgen -W "systemd launchd" -- "$cur")); return ;;
-        -p) COMPREPLY=($(compgen -W "$(slices-agent __projects 2>/dev/null)" -- "$cur")); return ;;
+        -p) _slices_agent_projects; return ;;
         --portal|--client-id|--scope|--min-valid) return ;;
     esac
     local globals="` + dashedList(globalFlagInfo()) + `"
@@ -151,7 +170,7 @@ _slices_agent() {
         return
     fi
     case "$cmd" in
-        ` + strings.Join(projectCommands, "|") + `) COMPREPLY=($(compgen -W "$(slices-agent __projects 2>/dev/null)" -- "$cur")) ;;
+        ` + strings.Join(projectCommands, "|") + `) _slices_agent_projects ;;
         completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")) ;;
         inspect) COMPREPLY=($(compgen -f -- "$cur")) ;;
     esac

@@ -18,12 +18,14 @@ const (
 )
 
 // exitCode maps an error from an ipc.Client call to the contract's exit code:
-// ipc.ErrNoAgent 3, login_required 4, locked 5, portal_unavailable 6, others 1.
+// ipc.ErrNoAgent and *ipc.UntrustedError (a socket or directory that is not
+// the user's own) 3, login_required 4, locked 5, portal_unavailable 6, others 1.
 func exitCode(err error) int {
 	if err == nil {
 		return ExitOK
 	}
-	if errors.Is(err, ipc.ErrNoAgent) {
+	var untrusted *ipc.UntrustedError
+	if errors.Is(err, ipc.ErrNoAgent) || errors.As(err, &untrusted) {
 		return ExitNoAgent
 	}
 	if e, ok := ipc.AsError(err); ok {

@@ -208,7 +208,7 @@ func importFile(ctx context.Context, e *env, path string) ([32]byte, error) {
 		}
 		msg += ")"
 	}
-	fmt.Fprintln(e.stdout, msg)
+	fmt.Fprintln(e.stdout, esc(msg))
 	if refresh == "" {
 		fmt.Fprintf(e.stderr, "note: %s: the agent serves this token until it expires, then asks for 'slices-agent login'\nhint: %s\n",
 			why, importHint(l, st.ClientID))

@@ -206,12 +206,12 @@ func render(w io.Writer, ins Inspection, loc *time.Location) error {
 	var hdr, claims bytes.Buffer
 	_ = json.Indent(&hdr, ins.Header, "", "  ")
 	_ = json.Indent(&claims, ins.Claims, "", "  ")
-	fmt.Fprintf(w, "header:\n%s\nclaims:\n%s\n\n", hdr.String(), claims.String())
+	fmt.Fprintf(w, "header:\n%s\nclaims:\n%s\n\n", escLines(hdr.String()), escLines(claims.String()))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	switch ins.Kind {
 	case "project":
 		p := ins.Project
-		fmt.Fprintf(tw, "kind\tproject token: %s (%s), role %s\n", p.Name, p.ID, orDash(p.Role))
+		fmt.Fprintf(tw, "kind\tproject token: %s (%s), role %s\n", esc(p.Name), esc(p.ID), esc(orDash(p.Role)))
 	case "user":
 		fmt.Fprintf(tw, "kind\tuser token\n")
 	default:
@@ -235,7 +235,7 @@ func render(w io.Writer, ins Inspection, loc *time.Location) error {
 		fmt.Fprintf(tw, "project ends\tnever (proj_exp is null)\n")
 	}
 	for _, warn := range ins.Warnings {
-		fmt.Fprintf(tw, "warning\t%s\n", warn)
+		fmt.Fprintf(tw, "warning\t%s\n", esc(warn))
 	}
 	s := ins.Signature
 	switch s.State {
@@ -247,9 +247,9 @@ func render(w io.Writer, ins Inspection, loc *time.Location) error {
 		if s.ClaimsError != "" {
 			line += "; but " + s.ClaimsError
 		}
-		fmt.Fprintf(tw, "signature\t%s\n", line)
+		fmt.Fprintf(tw, "signature\t%s\n", esc(line))
 	case SigInvalid:
-		fmt.Fprintf(tw, "signature\tINVALID: %s\n", s.Reason)
+		fmt.Fprintf(tw, "signature\tINVALID: %s\n", esc(s.Reason))
 	default:
 		fmt.Fprintf(tw, "signature\tnot checked (use --verify, or --jwks URL|FILE)\n")
 	}

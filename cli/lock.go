@@ -72,7 +72,13 @@ func unlockCmd(ctx context.Context, e *env, passFile string) error {
 	}
 	if err := c.Unlock(ctx, pass); err != nil {
 		if ipc.HasCode(err, codeBadPassphrase) {
-			return &hinted{err: errors.New("wrong passphrase: the agent stays locked"), hint: "try again with the passphrase given to 'slices-agent lock'", code: ExitError}
+			hint := "try again with the passphrase given to 'slices-agent lock'"
+			if ae, ok := ipc.AsError(err); ok && strings.Contains(ae.Hint, "next guess") {
+				// The agent says how long it waits before it looks at the next one.
+				_, wait, _ := strings.Cut(ae.Hint, "; ")
+				hint += " (" + wait + ")"
+			}
+			return &hinted{err: errors.New("wrong passphrase: the agent stays locked"), hint: hint, code: ExitError}
 		}
 		return err
 	}

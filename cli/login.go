@@ -32,7 +32,7 @@ func login(ctx context.Context, e *env, noBrowser, qr bool) error {
 	if link == "" {
 		link = start.VerificationURI
 	}
-	fmt.Fprintf(e.stdout, "To log in, open %s\nand check that it shows the code %s\n", link, start.UserCode)
+	fmt.Fprintf(e.stdout, "To log in, open %s\nand check that it shows the code %s\n", esc(link), esc(start.UserCode))
 	if qr {
 		printQR(e.stdout, link)
 	}
@@ -49,7 +49,7 @@ func login(ctx context.Context, e *env, noBrowser, qr bool) error {
 		case ipc.LoginDone:
 			s, err := c.Status(ctx)
 			if err == nil && s.User.Name != "" {
-				fmt.Fprintf(e.stdout, "Logged in as %s.\n", s.User.Name)
+				fmt.Fprintf(e.stdout, "Logged in as %s.\n", esc(s.User.Name))
 			} else {
 				fmt.Fprintln(e.stdout, "Logged in.")
 			}

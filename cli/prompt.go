@@ -63,6 +63,10 @@ func prompt(ctx context.Context, e *env, format, color string) error {
 	if !ok {
 		return nil
 	}
+	if color == "zsh" {
+		// zsh reads % sequences in what a PROMPT substitution prints.
+		seg.name, seg.role = strings.ReplaceAll(seg.name, "%", "%%"), strings.ReplaceAll(seg.role, "%", "%%")
+	}
 	out := expand(format, seg)
 	if useColor(color, e.stdout) {
 		out = paint(out, seg, color)
@@ -94,8 +98,10 @@ func pick(st ipc.Status, ref string, now time.Time) (segment, bool) {
 	return segment{}, false
 }
 
+// newSegment builds a segment from the agent's status; names and roles came
+// from the portal and are escaped before a prompt shows them.
 func newSegment(name, role, state string, iat, exp *time.Time, now time.Time) segment {
-	s := segment{name: name, role: role, state: state}
+	s := segment{name: esc(name), role: esc(role), state: esc(state)}
 	if exp != nil {
 		var issued time.Time // unknown to an older agent
 		if iat != nil {

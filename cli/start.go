@@ -17,6 +17,7 @@ import (
 
 	"github.com/slices-ri/slices-agent/agent"
 	"github.com/slices-ri/slices-agent/config"
+	"github.com/slices-ri/slices-agent/internal/safedir"
 	"github.com/slices-ri/slices-agent/ipc"
 )
 
@@ -87,11 +88,12 @@ func ensureAgent(ctx context.Context, e *env) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	logPath := filepath.Join(agent.StateDir(), "agent.log")
-	if err := os.MkdirAll(filepath.Dir(logPath), 0o700); err != nil {
-		return 0, fmt.Errorf("creating the state directory: %w", err)
+	stateDir := agent.StateDir()
+	if err := safedir.Ensure(stateDir, "state directory"); err != nil {
+		return 0, err
 	}
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	logPath := filepath.Join(stateDir, "agent.log")
+	logf, err := safedir.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return 0, err
 	}
@@ -132,7 +134,11 @@ func ensureAgent(ctx context.Context, e *env) (int, error) {
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-exited:
-			return 0, &hinted{err: fmt.Errorf("the agent exited while starting (%v): %s", err, lastLine(logPath)), hint: "see " + logPath}
+			msg, hint := lastError(logPath)
+			if hint == "" {
+				hint = "see " + logPath
+			}
+			return 0, &hinted{err: fmt.Errorf("the agent exited while starting (%v): %s", err, msg), hint: hint}
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		case <-time.After(50 * time.Millisecond):
@@ -151,14 +157,22 @@ func quickStatus(ctx context.Context, c *ipc.Client) (ipc.Status, error) {
 	return c.Status(ctx)
 }
 
-// lastLine is the last line of a log file, for an error message.
-func lastLine(path string) string {
+// lastError is the last message of a log file and the hint that followed
+// it, if any, for an error message.
+func lastError(path string) (msg, hint string) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return ""
+		return "", ""
 	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	return lines[len(lines)-1]
+	for i := len(lines) - 1; i >= 0; i-- {
+		if h, ok := strings.CutPrefix(lines[i], "hint: "); ok && hint == "" {
+			hint = h
+			continue
+		}
+		return lines[i], hint
+	}
+	return "", hint
 }
 
 // foreground runs the daemon in this process.
@@ -194,6 +208,11 @@ func foreground(ctx context.Context, e *env) error {
 	var live *ipc.LiveSocketError
 	if errors.As(err, &live) {
 		return &hinted{err: err, hint: "stop it with 'slices-agent -a " + e.socket + " stop', or use another socket with -a"}
+	}
+	var busy *agent.StateBusyError
+	if errors.As(err, &busy) && busy.Socket != "" {
+		return &hinted{err: err, hint: "use that agent (SLICES_AGENT_SOCK=" + shellQuote(busy.Socket) + "), or stop it first: slices-agent -a " +
+			shellQuote(busy.Socket) + " stop"}
 	}
 	return err
 }

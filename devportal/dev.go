@@ -229,6 +229,9 @@ func (s *Server) serveDev(w http.ResponseWriter, r *http.Request) {
 		s.ResetStats()
 		writeJSON(w, http.StatusOK, ok)
 	default:
+		if s.serveHostileDev(w, r, route) {
+			return
+		}
 		writeJSON(w, http.StatusNotFound, errorBody{Error: "not_found", Description: "no dev control " + route})
 	}
 }

@@ -220,7 +220,7 @@ type approveView struct {
 
 // handleApprovePage shows the verification page (GET) and records the decision (POST).
 func (s *Server) handleApprovePage(w http.ResponseWriter, r *http.Request) {
-	v := approveView{Action: pathApprove, User: s.user.username, Form: true}
+	v := approveView{Action: pathApprove, User: s.username(), Form: true}
 	status := http.StatusOK
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:

@@ -123,9 +123,10 @@ func (s *Server) handleProjects(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.authenticate(w, r, "projects"); !ok {
 		return
 	}
+	list, _ := s.catalog()
 	writeJSON(w, http.StatusOK, struct {
 		Projects []project `json:"projects"`
-	}{s.projects})
+	}{list})
 }
 
 // handleProject answers one project: its token with Accept: application/jwt, else its JSON.
@@ -139,7 +140,8 @@ func (s *Server) handleProject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := strings.TrimPrefix(r.URL.Path, pathProjects+"/")
-	p, ok := s.byID[id]
+	_, byID := s.catalog()
+	p, ok := byID[id]
 	if !ok {
 		writeJSON(w, http.StatusNotFound, errorBody{Error: "not_found", Description: "no project with id " + id})
 		return

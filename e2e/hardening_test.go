@@ -138,9 +138,10 @@ func rawExchange(t *testing.T, sock string, raw []byte, timeout time.Duration) [
 	return out
 }
 
-// Another user cannot reach the agent: the socket file keeps them out, and
-// when the socket is opened up anyway the agent closes their connection
-// before writing a single byte.
+// Another user cannot reach the agent: their client refuses a socket in a
+// directory that is not theirs, and when the socket is opened up and reached
+// anyway (curl) the agent closes their connection before writing a single
+// byte.
 func TestOtherUserRefused(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to run a client as another user (setpriv --reuid=nobody)")
@@ -191,9 +192,10 @@ func TestOtherUserRefused(t *testing.T) {
 		return result{out.String(), errb.String(), code}
 	}
 
-	// 1. The socket's mode: connect() is refused by the kernel.
+	// 1. The client's own check: the socket's directory is root's, so
+	// nobody's client refuses it before connecting (exit 3, naming the owner).
 	r := asNobody(cli, "token", "ilabt-dev")
-	if r.code != 3 || r.stdout != "" || !strings.Contains(r.stderr, "socket directory "+filepath.Dir(sock)+" is owned by uid 0") {
+	if r.code != 3 || r.stdout != "" || !strings.Contains(r.stderr, "socket directory "+dir+" is owned by uid 0 (root), not by you (uid 65534") {
 		t.Errorf("nobody on root's socket: %v, want exit 3 naming the directory's owner", r)
 	}
 	// 2. The peer check: with the socket opened to all, the connection is
@@ -227,7 +229,7 @@ func TestOtherUserRefused(t *testing.T) {
 }
 
 // A socket directory that is not the user's, or that others may write to,
-// makes the agent refuse to start, with the reason and exit 1, and creates
+// makes the agent refuse to start, with the reason and exit 3, and creates
 // no socket.
 func TestSocketDirRefused(t *testing.T) {
 	t.Parallel()
@@ -241,10 +243,10 @@ func TestSocketDirRefused(t *testing.T) {
 		owner int // -1 keeps ours
 		want  string
 	}{
-		{"world-writable", 0o777, -1, "can be written by other users (mode 0777)"},
-		{"group-writable", 0o770, -1, "can be written by other users (mode 0770)"},
+		{"world-writable", 0o777, -1, "can be written by other users (mode 0777, owner uid 0"},
+		{"group-writable", 0o770, -1, "can be written by other users (mode 0770, owner uid 0"},
 		{"sticky-world", 0o1777, -1, "can be written by other users"},
-		{"other-owner", 0o700, 65534, "is owned by uid 65534, not by you (uid 0)"},
+		{"other-owner", 0o700, 65534, "is owned by uid 65534 (nobody), not by you (uid 0"},
 	}
 	for _, c := range cases {
 		if c.owner >= 0 && os.Geteuid() != 0 {
@@ -264,8 +266,8 @@ func TestSocketDirRefused(t *testing.T) {
 		for _, mode := range [][]string{{"-D"}, {"env", "-s"}} {
 			sock := filepath.Join(dir, "agent.sock")
 			r := h.run(append([]string{"-a", sock, "--keyring", "memory"}, mode...)...)
-			if r.code != 1 || !strings.Contains(r.stderr, "socket directory "+dir+" ") || !strings.Contains(r.stderr, c.want) {
-				t.Errorf("%s, %v: %v, want exit 1 and %q", c.name, mode, r, c.want)
+			if r.code != 3 || !strings.Contains(r.stderr, "socket directory "+dir+" ") || !strings.Contains(r.stderr, c.want) {
+				t.Errorf("%s, %v: %v, want exit 3 and %q", c.name, mode, r, c.want)
 			}
 			if _, err := os.Lstat(sock); err == nil {
 				t.Errorf("%s, %v: a socket was created", c.name, mode)
@@ -273,7 +275,7 @@ func TestSocketDirRefused(t *testing.T) {
 		}
 	}
 	r := h.run("-a", filepath.Join(file, "agent.sock"), "-D", "--keyring", "memory")
-	if r.code != 1 || !strings.Contains(r.stderr, "slices-agent: socket directory") {
+	if r.code != 3 || !strings.Contains(r.stderr, "slices-agent: socket directory") {
 		t.Errorf("socket directory that is a file: %v", r)
 	}
 }

@@ -28,6 +28,9 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(squatterSock) != "" {
+		os.Exit(runSquatter())
+	}
 	dir, err := os.MkdirTemp("", "slices-e2e-bin")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

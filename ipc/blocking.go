@@ -22,7 +22,7 @@ type blockingConn struct {
 
 // dialBlocking connects to the Unix socket at path once its directory is
 // the user's own, and checks that the peer runs as the user, before a byte
-// is sent (*NotYoursError otherwise). Other errors are those of connect(2)
+// is sent (*UntrustedError otherwise), as dialTrusted does. Other errors are those of connect(2)
 // (ENOENT, ECONNREFUSED, EACCES), wrapped with the path.
 func dialBlocking(path string) (*blockingConn, error) {
 	if err := checkSocketDir(path); err != nil {
@@ -42,7 +42,8 @@ func dialBlocking(path string) (*blockingConn, error) {
 		unix.Close(fd)
 		return nil, &os.PathError{Op: "dial", Path: path, Err: err}
 	}
-	if err := checkPeerFD(path, fd); err != nil {
+	p, err := peerOfFD(fd)
+	if err = checkPeer(path, p, err); err != nil {
 		unix.Close(fd)
 		return nil, err
 	}

@@ -82,7 +82,7 @@ var _ Service = (*Client)(nil)
 func NewClient(socketPath string) *Client {
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return dialAgent(ctx, socketPath)
+			return dialTrusted(ctx, socketPath)
 		},
 		MaxIdleConns:          16,
 		MaxIdleConnsPerHost:   16,
@@ -137,9 +137,9 @@ func (c *Client) send(req *http.Request) (*http.Response, error) {
 		resp, err = c.sendTransport(req)
 	}
 	if err != nil {
-		var ny *NotYoursError
-		if errors.As(err, &ny) {
-			return nil, ny
+		var ue *UntrustedError
+		if errors.As(err, &ue) {
+			return nil, ue
 		}
 		if errors.Is(err, errUnresponsive) {
 			return nil, &UnresponsiveError{Path: c.path, After: c.answerWithin}

@@ -5,10 +5,29 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
 )
+
+// LimitedSubscriber is a Service that bounds its event subscribers: the
+// handler answers GET /v1/events with TrySubscribe's error (a 503 from
+// TooManySubscribers) instead of a stream when it refuses.
+type LimitedSubscriber interface {
+	TrySubscribe(ctx context.Context) (<-chan Event, error)
+}
+
+// CodeTooManySubscribers is the error code of a refused event subscription.
+const CodeTooManySubscribers = "too_many_subscribers"
+
+// TooManySubscribers is a 503 too_many_subscribers error: the agent already
+// serves max event streams.
+func TooManySubscribers(max int) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: CodeTooManySubscribers,
+		Message: fmt.Sprintf("the agent already serves %d event streams", max),
+		Hint:    "close some of them (TUIs, scripts following 'events') and try again"}
+}
 
 // events serves GET /v1/events as Server-Sent Events until the client goes
 // away, the request context ends or the Service closes its channel.
@@ -18,7 +37,15 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) error {
 	rc := http.NewResponseController(w)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	ch := h.svc.Subscribe(ctx)
+	var ch <-chan Event
+	if ls, ok := h.svc.(LimitedSubscriber); ok {
+		var err error
+		if ch, err = ls.TrySubscribe(ctx); err != nil {
+			return err
+		}
+	} else {
+		ch = h.svc.Subscribe(ctx)
+	}
 
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream")

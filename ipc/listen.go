@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/slices-ri/slices-agent/internal/safedir"
 )
 
 // EnvSocket is the environment variable that names the agent's socket.
@@ -71,12 +73,12 @@ func (e *LiveSocketError) Error() string {
 const probeTimeout = time.Second
 
 // Listen listens on the Unix socket path: it creates the directory 0700 when
-// missing, refuses a directory that is not the user's or that others may
-// write to, refuses a socket something answers on (*LiveSocketError),
+// missing, refuses a directory that is a symbolic link, is not the user's or
+// that others may write to (*UntrustedError), refuses a socket something
+// answers on (*LiveSocketError),
 // replaces a stale one, and leaves the socket 0600.
 func Listen(path string) (net.Listener, error) {
-	dir := filepath.Dir(path)
-	if err := ensureDir(dir); err != nil {
+	if err := safedir.Ensure(filepath.Dir(path), "socket directory"); err != nil {
 		return nil, err
 	}
 	unlock, err := lockDir(path)
@@ -98,41 +100,10 @@ func Listen(path string) (net.Listener, error) {
 	return l, nil
 }
 
-// ensureDir creates dir 0700 if missing, else checks its owner and mode.
-func ensureDir(dir string) error {
-	fi, err := os.Stat(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("socket directory: %w", err)
-		}
-		return os.Chmod(dir, 0o700)
-	}
-	if err != nil {
-		return fmt.Errorf("socket directory: %w", err)
-	}
-	return checkDir(dir, fi)
-}
-
-// checkDir refuses a socket directory that is not a directory, is owned by
-// another user or can be written by others (who could swap the socket).
-func checkDir(dir string, fi fs.FileInfo) error {
-	if !fi.IsDir() {
-		return fmt.Errorf("socket directory %s is not a directory", dir)
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
-		return fmt.Errorf("socket directory %s is owned by uid %d, not by you (uid %d)", dir, st.Uid, os.Geteuid())
-	}
-	if fi.Mode().Perm()&0o022 != 0 {
-		return fmt.Errorf("socket directory %s can be written by other users (mode %04o); use a private directory or chmod 700 it",
-			dir, fi.Mode().Perm())
-	}
-	return nil
-}
-
 // lockDir serialises concurrent Listen calls on one path, so that two agents
 // starting together do not both remove the socket and listen.
 func lockDir(path string) (func(), error) {
-	f, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := safedir.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("socket lock: %w", err)
 	}

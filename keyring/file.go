@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+
+	"github.com/slices-ri/slices-agent/internal/safedir"
 )
 
 // fileVersion is the format version written into the file.
@@ -150,7 +152,7 @@ func (f *File) List(ctx context.Context) ([]string, error) {
 
 // load reads the file; a missing file is an empty store.
 func (f *File) load() (map[string][]byte, error) {
-	b, err := os.ReadFile(f.path)
+	b, err := safedir.ReadFile(f.path) // a symbolic link planted in its place is refused
 	if errors.Is(err, fs.ErrNotExist) {
 		return make(map[string][]byte), nil
 	}

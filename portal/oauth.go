@@ -140,6 +140,9 @@ func (c *Client) classify(op string, err error) error {
 	if errors.As(err, &pe) {
 		return err
 	}
+	if errors.Is(err, errRedirectRefused) {
+		return &Error{Op: op, Kind: ErrBadResponse, Err: transportError(err)}
+	}
 	var ue *url.Error
 	var ne net.Error
 	if errors.As(err, &ue) || errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {

@@ -186,6 +186,7 @@ func New(baseURL, clientID string, opts ...Option) *Client {
 	for _, o := range opts {
 		o(c)
 	}
+	c.http = withRedirectPolicy(c.http)
 	return c
 }
 
@@ -314,7 +315,11 @@ func (c *Client) get(ctx context.Context, op, u, bearer, accept string) ([]byte,
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, "", &Error{Op: op, Kind: ErrUnavailable, Err: transportError(err)}
+		kind := ErrUnavailable
+		if errors.Is(err, errRedirectRefused) {
+			kind = ErrBadResponse
+		}
+		return nil, "", &Error{Op: op, Kind: kind, Err: transportError(err)}
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
