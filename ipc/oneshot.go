@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"time"
 )
@@ -22,12 +21,6 @@ func NewOneShotClient(socketPath string) *Client {
 	c := NewClient(socketPath)
 	c.oneShot = true
 	return c
-}
-
-// dialAgent connects to the agent's socket for the keep-alive Transport.
-func dialAgent(ctx context.Context, path string) (net.Conn, error) {
-	var d net.Dialer
-	return d.DialContext(ctx, "unix", path)
 }
 
 // roundTrip performs req on a blocking connection of its own, read and
