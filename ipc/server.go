@@ -261,7 +261,11 @@ func (h *handler) projectToken(w http.ResponseWriter, r *http.Request) error {
 
 // token serves both token routes; project is empty for the user token.
 func (h *handler) token(w http.ResponseWriter, r *http.Request, project string) error {
-	minValid, err := ParseMinValid(r.URL.Query().Get("min_valid"))
+	var mv string
+	if r.URL.RawQuery != "" { // most token requests have none: no map to make
+		mv = r.URL.Query().Get("min_valid")
+	}
+	minValid, err := ParseMinValid(mv)
 	if err != nil {
 		return err
 	}
