@@ -67,8 +67,7 @@ func open(ctx context.Context, backend, filePath string, newSys func() *System) 
 				// No D-Bus session, or nothing on it provides org.freedesktop.secrets.
 				why = "no Secret Service on this machine"
 			}
-			return NewMemory(), why + "; using memory: tokens are lost when the agent stops" +
-				" (hint: --keyring file keeps them in a 0600 file; a desktop login or gnome-keyring gives a Secret Service)", nil
+			return NewMemory(), why + ": tokens are lost when the agent stops; --keyring file keeps them in a 0600 file", nil
 		}
 		return s, "", nil
 	default:
