@@ -245,6 +245,8 @@ func (a *Agent) Load(ctx context.Context) {
 				a.projects[tp.ID] = e
 			}
 			a.mu.Unlock()
+			a.knowSinks(ts.Tracked)
+			a.removeSinks() // no login to keep them valid with
 			a.log.Info("tracked projects restored; waiting for a login", "projects", len(ts.Tracked))
 		}
 		return
@@ -271,6 +273,7 @@ func (a *Agent) Load(ctx context.Context) {
 		}
 	}
 	tracked := a.loadTracked().Tracked
+	a.knowSinks(tracked) // files of the last run are removed like this run's
 	for _, tp := range tracked {
 		e := newEntry(tp.ID, tp.Name, tp.Role)
 		e.sink = tp.Sink

@@ -64,11 +64,12 @@ func (a *Agent) lockPath() string {
 	return filepath.Join(a.opts.StateDir, "lock.json")
 }
 
-// saveLock writes ls to the state directory, or removes the file when unlocked.
-func (a *Agent) saveLock(ls lockState) {
+// saveLock writes ls to the state directory, or removes the file when
+// unlocked, and returns what went wrong.
+func (a *Agent) saveLock(ls lockState) error {
 	path := a.lockPath()
 	if path == "" {
-		return
+		return nil
 	}
 	var err error
 	if !ls.locked {
@@ -84,6 +85,7 @@ func (a *Agent) saveLock(ls lockState) {
 		err = fmt.Errorf("lock state: %w", err)
 	}
 	a.setErr(&a.stateErr, err)
+	return err
 }
 
 // loadLock restores a lock saved by an earlier run. A lock file that is
@@ -145,10 +147,14 @@ func (a *Agent) Lock(ctx context.Context, passphrase string) error {
 	a.lock = lockState{locked: true, salt: salt, hash: hash}
 	ls := a.lock
 	a.mu.Unlock()
-	a.saveLock(ls)
+	serr := a.saveLock(ls)
 	a.removeSinks()
 	a.log.Info("locked")
 	a.publish(ipc.EventLocked, "", time.Time{}, "")
+	if serr != nil {
+		// Locked now, in memory; a restart would come back unlocked.
+		return ipc.Internal("locked, but the lock could not be saved, so a restart would undo it: " + serr.Error())
+	}
 	return nil
 }
 

@@ -31,7 +31,7 @@ type sinkFiles struct {
 // TrackSink tracks the project ref and keeps the file at path holding its
 // token. path must be absolute, in a directory that is the user's own.
 func (a *Agent) TrackSink(ctx context.Context, ref, path string) (ipc.Project, error) {
-	if err := checkSinkPath(path); err != nil {
+	if err := a.checkSinkPath(path); err != nil {
 		return ipc.Project{}, err
 	}
 	p, err := a.Track(ctx, ref)
@@ -55,21 +55,33 @@ func (a *Agent) TrackSink(ctx context.Context, ref, path string) (ipc.Project, e
 	if _, err := a.ProjectToken(ctx, p.ID, 0); err != nil {
 		a.log.Info("no token for the new sink yet", "project", p.ID, "err", err)
 	}
-	a.sinks.mu.Lock()
 	if old != "" && old != path {
-		a.removeSinkLocked(p.ID)
+		a.sinks.mu.Lock()
+		// By name: files[id] may already be the new path.
+		if err := os.Remove(old); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			a.log.Warn("could not remove the old token file", "project", p.ID, "sink", old, "err", err)
+		}
+		if a.sinks.files[p.ID] == old {
+			delete(a.sinks.files, p.ID)
+		}
+		a.sinks.mu.Unlock()
 	}
-	a.sinks.mu.Unlock()
 	a.writeSink(e)
 	return p, nil
 }
 
 // checkSinkPath refuses a sink path that is not absolute, names a directory,
-// or lies in a directory that is not the user's own.
-func checkSinkPath(path string) error {
+// lies in a directory that is not the user's own, or among the agent's own
+// files (its state directory, its socket's directory).
+func (a *Agent) checkSinkPath(path string) error {
 	hint := "give an absolute path in a directory of your own (chmod 700), such as " + ipc.DefaultSinkDir()
 	if !filepath.IsAbs(path) || filepath.Clean(path) != path {
 		return ipc.BadRequest(fmt.Sprintf("sink %q is not a clean absolute path", path), hint)
+	}
+	for _, own := range []string{a.opts.StateDir, filepath.Dir(a.opts.Socket)} {
+		if own != "" && own != "." && filepath.Dir(path) == filepath.Clean(own) {
+			return ipc.BadRequest(fmt.Sprintf("sink %s is among the agent's own files in %s", path, own), hint)
+		}
 	}
 	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
 		return ipc.BadRequest(fmt.Sprintf("sink %s exists and is not a regular file", path), hint)
@@ -126,6 +138,22 @@ func (a *Agent) writeSinkLocked(e *entry) {
 	}
 	a.sinks.files[e.id] = path
 	a.log.Debug("token file written", "project", e.id, "sink", path, "token", suffix(raw))
+}
+
+// knowSinks records the sink files of the tracked projects of a previous
+// run, so that lock, logout and untrack remove them as this run's.
+func (a *Agent) knowSinks(tracked []trackedProject) {
+	a.sinks.mu.Lock()
+	defer a.sinks.mu.Unlock()
+	for _, tp := range tracked {
+		if tp.Sink == "" {
+			continue
+		}
+		if a.sinks.files == nil {
+			a.sinks.files = make(map[string]string)
+		}
+		a.sinks.files[tp.ID] = tp.Sink
+	}
 }
 
 // removeSink removes the sink file of project id, if one was written.

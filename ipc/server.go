@@ -137,6 +137,11 @@ func (h *handler) wrap(rt route) http.Handler {
 			}
 		}()
 		if !rt.streams {
+			if strings.EqualFold(r.Header.Get("Expect"), "100-continue") && r.ContentLength != 0 && r.ContentLength <= MaxBodyBytes {
+				// Sent now, from this goroutine: net/http's own would be
+				// written by the body read, racing a 102 from the watch.
+				w.WriteHeader(http.StatusContinue)
+			}
 			// The write deadline starts when the answer does: a renewal
 			// may keep the handler busy longer than a slow reader may take.
 			aw := newAnswerWriter(w, h.opts.WriteTimeout, h.watch)

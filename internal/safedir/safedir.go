@@ -94,10 +94,10 @@ func checkInfo(dir, what string, fi fs.FileInfo) error {
 func Ensure(dir, what string) error {
 	_, err := os.Lstat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
+		// 0700 as asked: a umask can only take bits away. No chmod,
+		// which would follow a link put there meanwhile; Check below
+		// refuses anything that is not the directory just made.
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		if err := os.Chmod(dir, 0o700); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
 	} else if err != nil {
