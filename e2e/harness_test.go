@@ -158,8 +158,23 @@ func newHome(t *testing.T, portalURL string) *home {
 	}
 	h.env = append(h.env, "HOME="+dir, "XDG_RUNTIME_DIR="+run, "XDG_STATE_HOME="+filepath.Join(dir, "state"),
 		"SLICES_PORTAL_URL="+portalURL)
-	t.Cleanup(func() { h.run("stop") })
+	t.Cleanup(h.stopAgent)
 	return h
+}
+
+// stopAgent stops the home's agent: with 'stop', and with signals when
+// that is refused (a locked agent answers 423) or the agent hangs.
+func (h *home) stopAgent() {
+	h.run("stop")
+	pid, _ := strconv.Atoi(h.getenv("SLICES_AGENT_PID"))
+	if pid <= 0 || syscall.Kill(pid, 0) != nil {
+		return
+	}
+	syscall.Kill(pid, syscall.SIGTERM)
+	for i := 0; i < 300 && syscall.Kill(pid, 0) == nil; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
 }
 
 // setenv adds or replaces a variable, as an eval of the agent's output would.
