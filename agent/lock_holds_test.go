@@ -70,19 +70,7 @@ func TestLockedAgentAnswersOnlyStatusEventsAndUnlock(t *testing.T) {
 		if err := a.renew(ctx, a.projects[p.ID], false); err != nil {
 			t.Fatal(err)
 		}
-		var renewed []ipc.Event
-		timeout := time.After(time.Second)
-	read:
-		for {
-			select {
-			case ev := <-events:
-				if ev.Type == ipc.EventRenewed {
-					renewed = append(renewed, ev)
-				}
-			case <-timeout:
-				break read
-			}
-		}
+		renewed := collect(events, time.Second, ipc.EventRenewed)
 		if len(renewed) == 0 {
 			t.Error("no renewed event while locked")
 		}

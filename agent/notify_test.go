@@ -90,19 +90,7 @@ func TestProjectEndingIsAnnouncedOnce(t *testing.T) {
 		if _, err := a.ProjectToken(testCtx(t), "ilabt-dev", 0); err != nil { // ends in 2030
 			t.Fatal(err)
 		}
-		var ends []ipc.Event
-		timeout := time.After(time.Second)
-	loop:
-		for {
-			select {
-			case ev := <-events:
-				if ev.Type == ipc.EventExpiring {
-					ends = append(ends, ev)
-				}
-			case <-timeout:
-				break loop
-			}
-		}
+		ends := collect(events, time.Second, ipc.EventExpiring)
 		if len(ends) != 1 || ends[0].Cause != CauseProjectEnds || !strings.Contains(ends[0].Message, "summer-school") {
 			t.Fatalf("expiring events: %+v, want one for summer-school", ends)
 		}

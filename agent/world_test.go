@@ -233,6 +233,23 @@ func waitEvent(t *testing.T, ch <-chan ipc.Event, typ string) bool {
 	}
 }
 
+// collect reads ch for d (virtual time in a bubble) and returns the events
+// of type typ.
+func collect(ch <-chan ipc.Event, d time.Duration, typ string) []ipc.Event {
+	var got []ipc.Event
+	timeout := time.After(d)
+	for {
+		select {
+		case ev := <-ch:
+			if ev.Type == typ {
+				got = append(got, ev)
+			}
+		case <-timeout:
+			return got
+		}
+	}
+}
+
 // standIn installs a notify-send stand-in that records its arguments, and
 // returns a function reading the calls so far.
 func standIn(t *testing.T, a *Agent) func() []string {

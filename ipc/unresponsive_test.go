@@ -28,32 +28,12 @@ func (s *slowService) UserToken(ctx context.Context, minValid time.Duration) (To
 func TestClientGivesUpOnAHungAgent(t *testing.T) { forEachClient(t, testClientGivesUpOnAHungAgent) }
 
 func testClientGivesUpOnAHungAgent(t *testing.T, newClient func(string) *Client) {
-	dir, err := os.MkdirTemp("/tmp", "hung")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	path := filepath.Join(dir, "agent.sock")
-	l, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	var held []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c) // accepted, never answered
-		}
-	}()
+	path, _ := silentAgent(t)
 	c := newClient(path)
 	c.answerWithin = 300 * time.Millisecond
 	defer c.Close()
 	start := time.Now()
-	_, err = c.TokenRaw(ctxT(t), "", 0)
+	_, err := c.TokenRaw(ctxT(t), "", 0)
 	var ue *UnresponsiveError
 	if !errors.As(err, &ue) || !errors.Is(err, ErrNoAgent) || !strings.Contains(err.Error(), path) {
 		t.Fatalf("against a hung agent: %v, want an UnresponsiveError naming %s", err, path)
@@ -85,4 +65,42 @@ func testBusyAgentSaysItIsProcessing(t *testing.T, newClient func(string) *Clien
 	if _, err := c2.UserToken(ctxT(t), 0); !errors.Is(err, ErrNoAgent) {
 		t.Fatalf("an agent silent for longer than AnswerWithin: %v, want it given up on", err)
 	}
+}
+
+// silentAgent listens on a socket of its own and accepts connections without
+// ever answering, like a hung agent; accepted gets each connection, held
+// open until the test ends.
+func silentAgent(t *testing.T) (path string, accepted <-chan net.Conn) {
+	t.Helper()
+	dir, err := os.MkdirTemp("/tmp", "hung")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	path = filepath.Join(dir, "agent.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan net.Conn, 16)
+	t.Cleanup(func() {
+		l.Close()
+		for len(ch) > 0 {
+			(<-ch).Close()
+		}
+	})
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			select {
+			case ch <- c:
+			default:
+				c.Close()
+			}
+		}
+	}()
+	return path, ch
 }

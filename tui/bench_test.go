@@ -16,19 +16,28 @@ import (
 
 // BenchmarkFrame1000 measures one countdown tick (Update) and the frame it
 // draws (View) with 1,000 projects, every tenth one tracked. Target: under 2 ms.
-func BenchmarkFrame1000(b *testing.B) {
-	f := newFakeAgent(1000)
-	for i := 0; i < 1000; i += 10 {
+func BenchmarkFrame1000(b *testing.B) { benchFrame(b, account(1000)) }
+
+// account is a fake agent with n projects, every tenth one tracked.
+func account(n int) *fakeAgent {
+	f := newFakeAgent(n)
+	for i := 0; i < n; i += 10 {
 		if i != 1 {
-			f.track(i, t0.Add(-time.Duration(i)*time.Second), nil)
+			f.track(i, t0.Add(-time.Duration(i%3600)*time.Second), nil)
 		}
 	}
+	return f
+}
+
+// benchFrame runs one countdown tick plus every other key press, and draws
+// the frame, against f.
+func benchFrame(b *testing.B, f *fakeAgent) {
 	now := t0
 	m := New(Options{Agent: f, Now: func() time.Time { return now }, NoTick: true})
 	next, _ := m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	m = run(next.(Model), m.Init())
-	if len(m.rows) != 1000 {
-		b.Fatalf("%d rows", len(m.rows))
+	if len(m.rows) != len(f.projects) {
+		b.Fatalf("%d rows, want %d", len(m.rows), len(f.projects))
 	}
 	down := keyMsg("down")
 	b.ReportAllocs()
@@ -88,8 +97,12 @@ func serveFake(tb testing.TB, f *fakeAgent) string {
 // BenchmarkStartToFirstFrame measures, with an agent answering on a Unix
 // socket, a new client and model, the first load (status, user token,
 // projects, tracked tokens) and the first frame. Target: under 100 ms.
-func BenchmarkStartToFirstFrame(b *testing.B) {
-	path := serveFake(b, newFakeAgent(6))
+func BenchmarkStartToFirstFrame(b *testing.B) { benchFirstFrame(b, newFakeAgent(6)) }
+
+// benchFirstFrame makes a new client and model against f served on a Unix
+// socket, loads and draws the first frame.
+func benchFirstFrame(b *testing.B, f *fakeAgent) {
+	path := serveFake(b, f)
 	b.ReportAllocs()
 	for b.Loop() {
 		c := ipc.NewClient(path)
