@@ -116,7 +116,7 @@ func Serve(ctx context.Context, cfg Config) error {
 	a.Load(lctx)
 	cancel()
 
-	srv := ipc.NewServer(ipc.NewHandler(a, ipc.HandlerOptions{Logger: log}))
+	srv := ipc.NewServer(ipc.NewHandler(a, ipc.HandlerOptions{Logger: log, Portal: cfg.PortalURL}))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ipc.PeerCheckListener(l, os.Getuid(), log)) }()
 	log.Info("agent listening", "socket", cfg.Socket, "portal", cfg.PortalURL, "pid", os.Getpid())

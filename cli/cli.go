@@ -52,6 +52,8 @@ type env struct {
 	flagVals  map[string]string // global settings given as flags, by config key
 	noNotify  bool              // the daemon shows no desktop notifications
 	debug     bool              // the daemon logs at debug level (-d)
+	// expectPortal: requests name e.portal, which the agent must use.
+	expectPortal bool
 	// socketFlag: -a was given (e.socket is always resolved).
 	socketFlag bool
 	json       bool
@@ -125,12 +127,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if e.configErr != nil && !configFree[name] {
 		return report(stderr, configError(e.configErr))
 	}
-	if agentCommands[name] {
-		if err := checkAgentPortal(ctx, e); err != nil {
-			return report(stderr, err)
-		}
-	}
-	return report(stderr, cmd.run(ctx, e))
+	e.expectPortal = expectsPortal(name, e)
+	return report(stderr, explainMismatch(e, cmd.run(ctx, e)))
 }
 
 // configFree are the commands that work whatever the config file holds:

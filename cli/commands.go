@@ -59,7 +59,13 @@ func minValidFlag(fs *flag.FlagSet, d *time.Duration, usage string) {
 }
 
 // client opens the client of the agent at e.socket.
-func client(e *env) *ipc.Client { return ipc.NewOneShotClient(e.socket) }
+func client(e *env) *ipc.Client {
+	c := ipc.NewOneShotClient(e.socket)
+	if e.expectPortal {
+		c.ExpectPortal(e.portal)
+	}
+	return c
+}
 
 func oneOptional(e *env) (string, error) {
 	switch len(e.args) {

@@ -1,11 +1,10 @@
 package cli
 
 import (
-	"context"
 	"fmt"
-	"strings"
 
 	"github.com/slices-ri/slices-agent/config"
+	"github.com/slices-ri/slices-agent/internal/termtext"
 	"github.com/slices-ri/slices-agent/ipc"
 )
 
@@ -15,52 +14,41 @@ import (
 var agentCommands = map[string]bool{"status": true, "projects": true, "token": true, "add": true, "remove": true,
 	"refresh": true, "exec": true, "login": true, "logout": true, "lock": true, "unlock": true, "import-cli": true}
 
-// checkAgentPortal fails when the portal was given on the command line or in
-// the environment and the agent at e.socket uses another one. Without an
-// agent it says nothing: the command itself reports that.
-func checkAgentPortal(ctx context.Context, e *env) error {
-	if !e.settings.Given(config.KeyPortal) {
-		return nil
-	}
-	c := ipc.NewOneShotClient(e.socket)
-	defer c.Close()
-	st, err := quickStatus(ctx, c)
-	if err != nil {
-		return nil
-	}
-	return portalMismatch(e, st)
+// expectsPortal reports whether command name, run as e, must name its portal
+// to the agent: a portal was given (flag or environment), and the agent at
+// the other end of the socket must use that one or refuse (portal_mismatch).
+// start and env check in ensureAgent.
+func expectsPortal(name string, e *env) bool {
+	return agentCommands[name] && e.settings.Given(config.KeyPortal)
 }
 
-// portalMismatch compares the portal asked for with the agent's.
+// portalMismatch compares the portal asked for with the agent's status.
 func portalMismatch(e *env, st ipc.Status) error {
-	if !e.settings.Given(config.KeyPortal) || samePortal(st.Portal, e.portal) {
+	if !e.settings.Given(config.KeyPortal) || ipc.SamePortal(st.Portal, e.portal) {
 		return nil
 	}
-	v := e.settings.Values[config.KeyPortal]
+	return mismatch(e, ipc.PortalMismatch(st.Portal, e.portal, st.PID).Message)
+}
+
+// explainMismatch turns an agent's portal_mismatch answer into the CLI's
+// error, naming the socket and where the portal asked for came from.
+func explainMismatch(e *env, err error) error {
+	if ae, ok := ipc.AsError(err); ok && ae.Code == ipc.CodePortalMismatch {
+		return mismatch(e, ae.Message)
+	}
+	return err
+}
+
+// mismatch is the error of an agent on another portal; what says
+// "(pid N) uses the portal X, not Y".
+func mismatch(e *env, what string) error {
+	from := config.Describe(e.settings.Values[config.KeyPortal])
 	return &hinted{
-		err: fmt.Errorf("the agent at %s (pid %d) uses the portal %s, not %s (from %s)",
-			e.socket, st.PID, st.Portal, e.portal, config.Describe(v)),
+		err: fmt.Errorf("the agent at %s %s (from %s)", e.socket, termtext.Escape(what), from),
 		hint: fmt.Sprintf("to use this agent, drop %s; for the other portal, run an agent of its own: "+
-			"eval \"$(slices-agent -a ANOTHER.sock --portal %s env)\"", config.Describe(v), e.portal),
+			"eval \"$(slices-agent -a ANOTHER.sock --portal %s env)\"", from, e.portal),
 		code: ExitError,
 	}
-}
-
-// samePortal compares portal URLs, ignoring a trailing slash and the case of
-// the scheme and host.
-func samePortal(a, b string) bool {
-	norm := func(u string) string {
-		u = strings.TrimRight(u, "/")
-		if scheme, rest, ok := strings.Cut(u, "://"); ok {
-			host, path, _ := strings.Cut(rest, "/")
-			u = strings.ToLower(scheme) + "://" + strings.ToLower(host)
-			if path != "" {
-				u += "/" + path
-			}
-		}
-		return u
-	}
-	return norm(a) == norm(b)
 }
 
 // clientSecret reads the client secret from the configured file, if any.

@@ -71,7 +71,8 @@ type Client struct {
 	path         string
 	timeout      time.Duration
 	answerWithin time.Duration
-	oneShot      bool // see NewOneShotClient
+	oneShot      bool   // see NewOneShotClient
+	portal       string // sent as PortalHeader; see ExpectPortal
 	tr           *http.Transport
 	hc           *http.Client
 }
@@ -98,6 +99,10 @@ func NewClient(socketPath string) *Client {
 		hc:           &http.Client{Transport: tr},
 	}
 }
+
+// ExpectPortal makes every request name portalURL (PortalHeader): an agent on
+// another portal refuses it with portal_mismatch.
+func (c *Client) ExpectPortal(portalURL string) { c.portal = portalURL }
 
 // Path returns the socket path the Client dials.
 func (c *Client) Path() string { return c.path }
@@ -129,6 +134,9 @@ func newRequest(ctx context.Context, method, path, rawQuery string, body io.Read
 // A watchdog gives up on an agent that has not sent the first byte of an
 // answer within AnswerWithin (see UnresponsiveError).
 func (c *Client) send(req *http.Request) (*http.Response, error) {
+	if c.portal != "" {
+		req.Header[PortalHeader] = []string{c.portal}
+	}
 	var resp *http.Response
 	var err error
 	if c.oneShot && req.Header.Get("Accept") != "text/event-stream" {

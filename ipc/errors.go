@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Error codes carried in the "code" field of an error answer.
@@ -21,6 +22,9 @@ const (
 	// CodePortalRefused is the portal refusing the agent's client: its id,
 	// secret, grant or scope. Configuration must change, not the login.
 	CodePortalRefused = "portal_refused"
+	// CodePortalMismatch is a request that names another portal (the
+	// PortalHeader) than the agent's.
+	CodePortalMismatch = "portal_mismatch"
 )
 
 // Error is an API error: the HTTP status, a stable code, a lower-case message
@@ -135,6 +139,30 @@ func PortalUnavailable(msg, hint string) *Error {
 // unsupported_grant_type).
 func PortalRefused(msg, hint string) *Error {
 	return &Error{Status: http.StatusBadGateway, Code: CodePortalRefused, Message: msg, Hint: hint}
+}
+
+// PortalMismatch is a 409 portal_mismatch error: the client asked for the
+// portal asked, and the agent (pid) uses its own.
+func PortalMismatch(own, asked string, pid int) *Error {
+	return &Error{Status: http.StatusConflict, Code: CodePortalMismatch,
+		Message: fmt.Sprintf("(pid %d) uses the portal %s, not %s", pid, own, asked)}
+}
+
+// SamePortal compares portal URLs, ignoring a trailing slash and the case of
+// the scheme and host.
+func SamePortal(a, b string) bool {
+	norm := func(u string) string {
+		u = strings.TrimRight(u, "/")
+		if scheme, rest, ok := strings.Cut(u, "://"); ok {
+			host, path, _ := strings.Cut(rest, "/")
+			u = strings.ToLower(scheme) + "://" + strings.ToLower(host)
+			if path != "" {
+				u += "/" + path
+			}
+		}
+		return u
+	}
+	return norm(a) == norm(b)
 }
 
 // TokenUnavailable is a 503 token_unavailable error: renewal is failing and the

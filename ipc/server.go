@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"regexp"
 	"runtime/debug"
 	"slices"
@@ -36,7 +37,14 @@ type HandlerOptions struct {
 	// ProcessingAfter is when a busy handler sends 102 Processing; 0 means
 	// the package's ProcessingAfter.
 	ProcessingAfter time.Duration
+	// Portal is the agent's portal URL: a request whose PortalHeader names
+	// another one is refused with portal_mismatch. Empty accepts any.
+	Portal string
 }
+
+// PortalHeader names the portal a client means; an agent on another portal
+// refuses the request, so the check costs no extra round trip.
+const PortalHeader = "Slices-Portal"
 
 // handler serves the socket API on top of a Service.
 type handler struct {
@@ -147,6 +155,10 @@ func (h *handler) wrap(rt route) http.Handler {
 			aw := newAnswerWriter(w, h.opts.WriteTimeout, h.watch)
 			defer aw.done()
 			w = aw
+		}
+		if asked := r.Header.Get(PortalHeader); asked != "" && h.opts.Portal != "" && !SamePortal(asked, h.opts.Portal) {
+			h.writeError(w, PortalMismatch(h.opts.Portal, asked, os.Getpid()))
+			return
 		}
 		if r.ContentLength > MaxBodyBytes {
 			// Answer without reading: the server closes the connection after.
