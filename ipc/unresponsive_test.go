@@ -45,22 +45,25 @@ func testClientGivesUpOnAHungAgent(t *testing.T, newClient func(string) *Client)
 
 // A busy agent (a renewal waiting for the portal) is not hung: it says so with
 // 102 Processing, and its answer arrives even after AnswerWithin.
-func TestBusyAgentSaysItIsProcessing(t *testing.T) { forEachClient(t, testBusyAgentSaysItIsProcessing) }
+func TestBusyAgentSaysItIsProcessing(t *testing.T) {
+	t.Parallel() // it waits 6 s per client; the rest of the package need not
+	forEachClient(t, testBusyAgentSaysItIsProcessing)
+}
 
 func testBusyAgentSaysItIsProcessing(t *testing.T, newClient func(string) *Client) {
-	svc := &slowService{fakeService: newFake(), delay: 1500 * time.Millisecond}
+	svc := &slowService{fakeService: newFake(), delay: 3 * time.Second}
 	path := serve(t, NewHandler(svc, HandlerOptions{ProcessingAfter: 20 * time.Millisecond}), nil)
 	c := newClient(path)
-	c.answerWithin = time.Second
+	c.answerWithin = 2 * time.Second // the 102, 20 ms in, has 2 s to arrive even on a loaded machine
 	defer c.Close()
 	if _, err := c.UserToken(ctxT(t), 0); err != nil {
 		t.Fatalf("a busy agent that sent 102 Processing: %v", err)
 	}
 	// Without the 102 the same wait is a hung agent.
-	svc2 := &slowService{fakeService: newFake(), delay: 1500 * time.Millisecond}
+	svc2 := &slowService{fakeService: newFake(), delay: 3 * time.Second}
 	path2 := serve(t, NewHandler(svc2, HandlerOptions{ProcessingAfter: time.Hour}), nil)
 	c2 := newClient(path2)
-	c2.answerWithin = time.Second
+	c2.answerWithin = 2 * time.Second
 	defer c2.Close()
 	if _, err := c2.UserToken(ctxT(t), 0); !errors.Is(err, ErrNoAgent) {
 		t.Fatalf("an agent silent for longer than AnswerWithin: %v, want it given up on", err)
