@@ -9,33 +9,24 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/slices-ri/slices-agent/internal/safedir"
+	"github.com/slices-ri/slices-agent/ipc/wire"
 )
 
 // EnvSocket is the environment variable that names the agent's socket.
-const EnvSocket = "SLICES_AGENT_SOCK"
+const EnvSocket = wire.EnvSocket
 
 // EnvPID is the environment variable that holds the agent's pid.
 const EnvPID = "SLICES_AGENT_PID"
 
 // DefaultSocketPath is $XDG_RUNTIME_DIR/slices-agent/agent.sock, or
-// ${TMPDIR:-/tmp}/slices-agent-$UID/agent.sock when XDG_RUNTIME_DIR is unset.
-func DefaultSocketPath() string {
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-		return filepath.Join(d, "slices-agent", "agent.sock")
-	}
-	tmp := os.Getenv("TMPDIR")
-	if tmp == "" {
-		tmp = "/tmp"
-	}
-	return filepath.Join(tmp, "slices-agent-"+strconv.Itoa(os.Getuid()), "agent.sock")
-}
+// ${TMPDIR:-/tmp}/slices-agent-$UID/agent.sock (wire.DefaultSocketPath).
+func DefaultSocketPath() string { return wire.DefaultSocketPath() }
 
 // DefaultSinkDir is where token files (sinks) named without a directory go:
 // $XDG_RUNTIME_DIR/slices-agent/sinks, or ${TMPDIR:-/tmp}/slices-agent-$UID/sinks.
@@ -44,16 +35,8 @@ func DefaultSinkDir() string {
 }
 
 // ResolveSocket picks the socket path: flag if set, else $SLICES_AGENT_SOCK,
-// else DefaultSocketPath.
-func ResolveSocket(flag string) string {
-	if flag != "" {
-		return flag
-	}
-	if s := os.Getenv(EnvSocket); s != "" {
-		return s
-	}
-	return DefaultSocketPath()
-}
+// else DefaultSocketPath (wire.ResolveSocket).
+func ResolveSocket(flag string) string { return wire.ResolveSocket(flag) }
 
 // LiveSocketError says that an agent already answers on Path.
 type LiveSocketError struct {

@@ -4,15 +4,13 @@ import (
 	"context"
 	"log/slog"
 	"net"
+
+	"github.com/slices-ri/slices-agent/ipc/wire"
 )
 
 // Peer is the identity of the process at the other end of a Unix socket
 // connection, as the kernel reports it.
-type Peer struct {
-	UID int
-	GID int
-	PID int // 0 where the platform does not report it
-}
+type Peer = wire.Peer
 
 // peerKey is the context key of a connection's Peer.
 type peerKey struct{}
@@ -51,7 +49,7 @@ func PeerOf(c *net.UnixConn) (Peer, error) {
 	}
 	var p Peer
 	var perr error
-	if err := raw.Control(func(fd uintptr) { p, perr = peerOfFD(int(fd)) }); err != nil {
+	if err := raw.Control(func(fd uintptr) { p, perr = wire.PeerOfFD(int(fd)) }); err != nil {
 		return Peer{}, err
 	}
 	return p, perr

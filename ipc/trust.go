@@ -2,14 +2,11 @@ package ipc
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"net"
-	"os"
-	"path/filepath"
 
 	"github.com/slices-ri/slices-agent/internal/safedir"
+	"github.com/slices-ri/slices-agent/ipc/wire"
 )
 
 // UntrustedError says that a socket, its directory or a state directory is
@@ -25,7 +22,7 @@ type UntrustedError = safedir.Error
 // before a byte is written. A missing directory is left to the dial, which
 // fails with ENOENT: nobody is listening.
 func dialTrusted(ctx context.Context, path string) (net.Conn, error) {
-	if err := checkSocketDir(path); err != nil {
+	if err := wire.CheckSocketDir(path); err != nil {
 		return nil, err
 	}
 	var d net.Dialer
@@ -39,33 +36,9 @@ func dialTrusted(ctx context.Context, path string) (net.Conn, error) {
 		return nil, fmt.Errorf("agent at %s: not a unix socket connection", path)
 	}
 	p, err := PeerOf(uc)
-	if err = checkPeer(path, p, err); err != nil {
+	if err = wire.CheckPeer(path, p, err); err != nil {
 		c.Close()
 		return nil, err
 	}
 	return c, nil
-}
-
-// checkSocketDir refuses the socket's directory unless safedir.Check
-// passes it. A missing directory is left to the dial, which fails with
-// ENOENT: nobody is listening.
-func checkSocketDir(path string) error {
-	if err := safedir.Check(filepath.Dir(path), "socket directory"); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return nil
-}
-
-// checkPeer refuses a connection whose peer (as PeerOf or peerOfFD read
-// it) does not run as the user's uid.
-func checkPeer(path string, p Peer, err error) error {
-	if err != nil {
-		return &UntrustedError{What: "agent socket", Path: path, UID: -1,
-			Reason: "cannot be checked: the peer's credentials are unreadable (" + err.Error() + ")"}
-	}
-	if me := os.Geteuid(); p.UID != me {
-		return &UntrustedError{What: "agent socket", Path: path, UID: p.UID,
-			Reason: fmt.Sprintf("is served by %s (pid %d), not by you (%s)", safedir.Owner(p.UID), p.PID, safedir.Owner(me))}
-	}
-	return nil
 }

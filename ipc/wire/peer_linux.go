@@ -1,9 +1,9 @@
-package ipc
+package wire
 
 import "golang.org/x/sys/unix"
 
-// peerOfFD reads SO_PEERCRED.
-func peerOfFD(fd int) (Peer, error) {
+// PeerOfFD reads SO_PEERCRED.
+func PeerOfFD(fd int) (Peer, error) {
 	u, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
 	if err != nil {
 		return Peer{}, err

@@ -1,14 +1,14 @@
 //go:build !linux && !darwin
 
-package ipc
+package wire
 
 import "errors"
 
 // errNoPeerCred is returned where the platform has no peer credentials.
 var errNoPeerCred = errors.New("peer credentials are not supported on this platform")
 
-// peerOfFD fails: this platform has no supported peer credentials, so every
+// PeerOfFD fails: this platform has no supported peer credentials, so every
 // connection is refused by PeerCheckListener.
-func peerOfFD(fd int) (Peer, error) {
+func PeerOfFD(fd int) (Peer, error) {
 	return Peer{}, errNoPeerCred
 }

@@ -1,9 +1,9 @@
-package ipc
+package wire
 
 import "golang.org/x/sys/unix"
 
-// peerOfFD reads LOCAL_PEERCRED and LOCAL_PEERPID.
-func peerOfFD(fd int) (Peer, error) {
+// PeerOfFD reads LOCAL_PEERCRED and LOCAL_PEERPID.
+func PeerOfFD(fd int) (Peer, error) {
 	x, err := unix.GetsockoptXucred(fd, unix.SOL_LOCAL, unix.LOCAL_PEERCRED)
 	if err != nil {
 		return Peer{}, err
