@@ -7,7 +7,7 @@
 //
 // Renewal is a small state machine per token: schedule.go decides (when to
 // renew, what a finished attempt means, what the user is told) as pure
-// functions of token.DefaultPolicy, and renew.go does (one loop per token,
+// functions of lifetime.DefaultPolicy, and renew.go does (one loop per token,
 // one renewal in flight, the portal calls in fetch.go). The tests run the
 // agent against an in-process emulated portal on an in-memory network inside
 // testing/synctest, so every wait is on a virtual clock (world_test.go).

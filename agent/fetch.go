@@ -9,6 +9,7 @@ import (
 	"github.com/slices-ri/slices-agent/ipc"
 	"github.com/slices-ri/slices-agent/portal"
 	"github.com/slices-ri/slices-agent/token"
+	"github.com/slices-ri/slices-agent/token/lifetime"
 )
 
 // fetchUser renews the user token with the refresh token. A rotated refresh
@@ -216,7 +217,7 @@ func (a *Agent) announceProjectEnd(e *entry, d *token.Decoded, now time.Time) {
 	if !first {
 		return
 	}
-	msg := fmt.Sprintf("project %s ends %s (%s): its tokens stop then", pc.Name, token.Relative(*pc.ProjExp, now), pc.ProjExp.Local().Format("2006-01-02 15:04"))
+	msg := fmt.Sprintf("project %s ends %s (%s): its tokens stop then", pc.Name, lifetime.Relative(*pc.ProjExp, now), pc.ProjExp.Local().Format("2006-01-02 15:04"))
 	a.publishCause(ipc.EventExpiring, e.id, *pc.ProjExp, msg, CauseProjectEnds)
 	a.notify.once(CauseProjectEnds+"/"+e.id, "Slices project ending", msg)
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/slices-ri/slices-agent/ipc"
-	"github.com/slices-ri/slices-agent/token"
+	"github.com/slices-ri/slices-agent/token/lifetime"
 )
 
 // The doing half of renewal: one loop per token sleeps until schedule.go
@@ -25,7 +25,7 @@ const (
 )
 
 // policy is the renewal policy every decision of the agent follows.
-var policy = token.DefaultPolicy
+var policy = lifetime.DefaultPolicy
 
 // errUntracked ends a renewal of a project that stopped being tracked meanwhile.
 var errUntracked = errors.New("the project is no longer tracked")

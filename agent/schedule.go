@@ -3,13 +3,13 @@ package agent
 import (
 	"time"
 
-	"github.com/slices-ri/slices-agent/token"
+	"github.com/slices-ri/slices-agent/token/lifetime"
 )
 
 // The renewal of one token is a small state machine. This file decides;
 // renew.go does. Deciding is pure: from a token's schedule, the time and what
 // just happened to what comes next, with no locks, clocks or I/O, so that
-// every rule of token.DefaultPolicy can be read here and tested in a table.
+// every rule of lifetime.DefaultPolicy can be read here and tested in a table.
 
 // schedule is the renewal state of one token (an entry embeds it). Whether a
 // token is held at all, and whether the login can renew it, are passed beside
@@ -49,7 +49,7 @@ const (
 // nextRenewal is when the loop of a token renews next; zero means only when
 // kicked (nothing to renew with until a login). canRenew says the login can
 // renew (logged in, not refused by the portal), held that a token is held.
-func nextRenewal(p token.Policy, s schedule, canRenew, held bool, now time.Time) time.Time {
+func nextRenewal(p lifetime.Policy, s schedule, canRenew, held bool, now time.Time) time.Time {
 	switch {
 	case !canRenew:
 		return time.Time{}
@@ -69,14 +69,14 @@ func nextRenewal(p token.Policy, s schedule, canRenew, held bool, now time.Time)
 // answerWithLastFailure reports whether a renewal a client asks for at now
 // should get the previous attempt's failure instead of calling the portal
 // again, so that many clients cannot hammer a failing portal.
-func answerWithLastFailure(p token.Policy, s schedule, lastFailed bool, now time.Time) bool {
+func answerWithLastFailure(p lifetime.Policy, s schedule, lastFailed bool, now time.Time) bool {
 	return lastFailed && now.Sub(s.lastAttempt) < p.RetryGap
 }
 
 // settle is the step after a renewal attempt of a token (held says one was
 // held) ended at now with o; r in [0,1) jitters the backoff. It returns the
 // token's new schedule and what to tell the user.
-func settle(p token.Policy, s schedule, held bool, now time.Time, o outcome, r float64) (schedule, notice) {
+func settle(p lifetime.Policy, s schedule, held bool, now time.Time, o outcome, r float64) (schedule, notice) {
 	switch o {
 	case renewed:
 		s.failures, s.retryAt, s.expiringSent = 0, time.Time{}, false

@@ -4,11 +4,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slices-ri/slices-agent/token"
+	"github.com/slices-ri/slices-agent/token/lifetime"
 )
 
 func TestNextRenewal(t *testing.T) {
-	p := token.DefaultPolicy
+	p := lifetime.DefaultPolicy
 	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	hour := schedule{iat: t0, exp: t0.Add(time.Hour)}
 	for _, c := range []struct {
@@ -32,7 +32,7 @@ func TestNextRenewal(t *testing.T) {
 }
 
 func TestSettle(t *testing.T) {
-	p := token.DefaultPolicy
+	p := lifetime.DefaultPolicy
 	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	live := schedule{iat: t0, exp: t0.Add(time.Hour)}
 	lapsed := schedule{iat: t0.Add(-2 * time.Hour), exp: t0.Add(-time.Hour)}

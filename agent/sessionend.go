@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/slices-ri/slices-agent/ipc"
-	"github.com/slices-ri/slices-agent/token"
+	"github.com/slices-ri/slices-agent/token/lifetime"
 )
 
 // endWindow is what the portal's answers tell of when the login ends.
@@ -63,7 +63,7 @@ func (a *Agent) announceSessionEnd(now time.Time) {
 		return
 	}
 	msg := fmt.Sprintf("your Slices login ends %s (%s): run 'slices-agent login' before then to keep tokens coming",
-		token.Relative(end, now), end.Local().Format("2006-01-02 15:04"))
+		lifetime.Relative(end, now), end.Local().Format("2006-01-02 15:04"))
 	a.publishCause(ipc.EventExpiring, "", end, msg, CauseSessionEnds)
 	a.notify.once(CauseSessionEnds, "Slices login ending", msg)
 }

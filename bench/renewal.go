@@ -11,13 +11,13 @@ import (
 	"time"
 
 	"github.com/slices-ri/slices-agent/ipc"
-	"github.com/slices-ri/slices-agent/token"
+	"github.com/slices-ri/slices-agent/token/lifetime"
 )
 
 // renewShare is where, on average, the agent renews a token in its lifetime:
-// with token.DefaultPolicy's quarter left, minus half its largest jitter
+// with lifetime.DefaultPolicy's quarter left, minus half its largest jitter
 // (0.725 of the lifetime).
-var renewShare = 1 - token.DefaultPolicy.RenewLeft - token.DefaultPolicy.Jitter/2
+var renewShare = 1 - lifetime.DefaultPolicy.RenewLeft - lifetime.DefaultPolicy.Jitter/2
 
 // portalStats is the part of the emulator's GET /_dev/stats the benchmark reads.
 type portalStats struct {

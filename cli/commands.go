@@ -15,7 +15,7 @@ import (
 
 	"github.com/slices-ri/slices-agent/internal/termtext"
 	"github.com/slices-ri/slices-agent/ipc"
-	"github.com/slices-ri/slices-agent/token"
+	"github.com/slices-ri/slices-agent/token/lifetime"
 )
 
 func jsonFlag(fs *flag.FlagSet, e *env) {
@@ -188,7 +188,7 @@ func refresh(ctx context.Context, e *env) error {
 		fmt.Fprintf(e.stdout, "renewed %s\n", what)
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "renewed %s: it expires %s\n", what, token.Relative(*exp, time.Now()))
+	fmt.Fprintf(e.stdout, "renewed %s: it expires %s\n", what, lifetime.Relative(*exp, time.Now()))
 	return nil
 }
 
@@ -290,9 +290,9 @@ func left(state string, exp *time.Time, now time.Time) string {
 	}
 	d := exp.Sub(now)
 	if d <= 0 {
-		return state + ", expired " + token.HumanDuration(-d) + " ago"
+		return state + ", expired " + lifetime.HumanDuration(-d) + " ago"
 	}
-	return state + ", " + token.HumanDuration(d) + " left"
+	return state + ", " + lifetime.HumanDuration(d) + " left"
 }
 
 func projects(ctx context.Context, e *env) error {

@@ -18,6 +18,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/slices-ri/slices-agent/token"
+	"github.com/slices-ri/slices-agent/token/lifetime"
 )
 
 // importDebounce is how long import-cli --watch waits after the last change
@@ -204,7 +205,7 @@ func importFile(ctx context.Context, e *env, path string) ([32]byte, error) {
 		}
 		msg += " (" + who
 		if st.User.ExpiresAt != nil {
-			msg += ", user token " + token.Relative(*st.User.ExpiresAt, time.Now())
+			msg += ", user token " + lifetime.Relative(*st.User.ExpiresAt, time.Now())
 		}
 		msg += ")"
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/slices-ri/slices-agent/ipc"
 	"github.com/slices-ri/slices-agent/portal"
 	"github.com/slices-ri/slices-agent/token"
+	"github.com/slices-ri/slices-agent/token/lifetime"
 )
 
 // Signature states of inspect: never confused with one another.
@@ -167,10 +168,10 @@ func describe(d *token.Decoded, now time.Time) Inspection {
 			ins.Times[name] = TimeInfo{Time: t, Relative: rel(t, now), Millis: ms}
 		}
 	}
-	add("iat", d.IssuedAt, token.When, false)
-	add("nbf", d.NotBefore, token.When, false)
-	add("auth_time", d.AuthTime, token.When, false)
-	add("exp", d.ExpiresAt, token.Relative, d.ExpInMillis)
+	add("iat", d.IssuedAt, lifetime.When, false)
+	add("nbf", d.NotBefore, lifetime.When, false)
+	add("auth_time", d.AuthTime, lifetime.When, false)
+	add("exp", d.ExpiresAt, lifetime.Relative, d.ExpInMillis)
 	switch {
 	case d.IsProject():
 		ins.Kind = "project"
@@ -180,7 +181,7 @@ func describe(d *token.Decoded, now time.Time) Inspection {
 		}
 		ins.Project = &ProjectInfo{ID: p.Subject, Name: p.Name, Role: p.Act.Role, Actor: p.Act.Sub, Expires: p.ProjExp}
 		if p.ProjExp != nil {
-			add("proj_exp", *p.ProjExp, token.Relative, false)
+			add("proj_exp", *p.ProjExp, lifetime.Relative, false)
 		}
 	case d.Claims["scope"] != nil || d.Claims["preferred_username"] != nil:
 		ins.Kind = "user"

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/slices-ri/slices-agent/ipc"
-	"github.com/slices-ri/slices-agent/token"
+	"github.com/slices-ri/slices-agent/token/lifetime"
 )
 
 // promptTimeout is how long a prompt waits for the agent before it gives up
@@ -35,7 +35,7 @@ type segment struct {
 	name, role, state string
 	left              time.Duration // 0 when unknown
 	known             bool
-	stage             token.Stage // by the renewal policy, when known
+	stage             lifetime.Stage // by the renewal policy, when known
 }
 
 func prompt(ctx context.Context, e *env, format, color string) error {
@@ -108,7 +108,7 @@ func newSegment(name, role, state string, iat, exp *time.Time, now time.Time) se
 			issued = *iat
 		}
 		s.left, s.known = exp.Sub(now), true
-		s.stage = token.DefaultPolicy.Stage(issued, *exp, now)
+		s.stage = lifetime.DefaultPolicy.Stage(issued, *exp, now)
 	}
 	return s
 }
@@ -150,7 +150,7 @@ func (s segment) leftText() string {
 	case s.left <= 0:
 		return "expired"
 	}
-	return token.ShortDuration(s.left)
+	return lifetime.ShortDuration(s.left)
 }
 
 // useColor decides whether to colour: never with NO_COLOR set, else as asked.
@@ -176,9 +176,9 @@ func useColor(when string, w io.Writer) bool {
 func paint(text string, s segment, when string) string {
 	code := "32" // green
 	switch {
-	case s.state == "locked" || s.state == ipc.StateExpired || (s.known && s.stage >= token.StageCritical):
+	case s.state == "locked" || s.state == ipc.StateExpired || (s.known && s.stage >= lifetime.StageCritical):
 		code = "31"
-	case s.state == ipc.StateRenewing || (s.known && s.stage == token.StageExpiring):
+	case s.state == ipc.StateRenewing || (s.known && s.stage == lifetime.StageExpiring):
 		code = "33"
 	}
 	on, off := "\x1b["+code+"m", "\x1b[0m"

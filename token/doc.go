@@ -1,5 +1,4 @@
-// Package token takes Slices JWTs apart, verifies them against a JSON Web Key Set and does
-// the arithmetic of their lifetimes.
+// Package token takes Slices JWTs apart and verifies them against a JSON Web Key Set.
 //
 // # Looking at a token
 //
@@ -29,7 +28,9 @@
 //
 // # Living with a token
 //
-// [RenewAt] says when to renew (about a quarter of the lifetime before exp, never before
-// half-life), [FractionLeft] how much is left, and [HumanDuration], [Relative] and [When]
-// print durations the way the CLI and the TUI show them.
+// The arithmetic of a token's life lives in package
+// github.com/slices-ri/slices-agent/token/lifetime, which imports only the standard library:
+// lifetime.DefaultPolicy (when to renew, how failed renewals back off, a token's stage),
+// lifetime.FractionLeft, and lifetime.HumanDuration, lifetime.Relative and lifetime.When,
+// which print durations the way the CLI and the TUI show them.
 package token

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/slices-ri/slices-agent/token/lifetime"
 )
 
 // Errors of Decode and Verify, for errors.Is. The errors returned carry details after them.
@@ -206,11 +208,11 @@ func mapError(err error, d *Decoded, opts VerifyOptions, now time.Time) error {
 	}
 	if errors.Is(err, jwt.ErrTokenExpired) {
 		errs = append(errs, fmt.Errorf("%w %s ago (exp %s)", ErrExpired,
-			HumanDuration(now.Sub(d.ExpiresAt)), d.ExpiresAt.UTC().Format(time.RFC3339)))
+			lifetime.HumanDuration(now.Sub(d.ExpiresAt)), d.ExpiresAt.UTC().Format(time.RFC3339)))
 	}
 	if errors.Is(err, jwt.ErrTokenNotValidYet) {
 		errs = append(errs, fmt.Errorf("%w for %s (nbf %s)", ErrNotYetValid,
-			HumanDuration(d.NotBefore.Sub(now)), d.NotBefore.UTC().Format(time.RFC3339)))
+			lifetime.HumanDuration(d.NotBefore.Sub(now)), d.NotBefore.UTC().Format(time.RFC3339)))
 	}
 	if opts.Issuer != "" && d.Issuer != opts.Issuer {
 		errs = append(errs, fmt.Errorf("%w: iss %q, want %q", ErrIssuer, d.Issuer, opts.Issuer))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/slices-ri/slices-agent/ipc"
 	"github.com/slices-ri/slices-agent/token"
+	"github.com/slices-ri/slices-agent/token/lifetime"
 )
 
 // DefaultClearAfter is how long a copied token stays on the clipboard.
@@ -82,7 +83,7 @@ func (m Model) copied(msg copiedMsg) (Model, tea.Cmd) {
 	default:
 		gen := m.clip.gen
 		m.clip.text, m.clip.what, m.clip.due = msg.tok.Token, msg.what, m.c.now.Add(d)
-		s += "; clipboard clears in " + token.HumanDuration(d)
+		s += "; clipboard clears in " + lifetime.HumanDuration(d)
 		cmd = tea.Tick(d, func(time.Time) tea.Msg { return clipDueMsg{gen: gen} })
 	}
 	m.say(m.copyRow(msg.id), s, false)

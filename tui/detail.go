@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/slices-ri/slices-agent/token"
+	"github.com/slices-ri/slices-agent/token/lifetime"
 )
 
 // detailKeys is the detail pane's KeyMap.
@@ -256,9 +257,9 @@ func (d *detailModel) content() string {
 	case exp.IsZero():
 		field("Token", lst.Render(glyph+" "+word)+" · no token yet")
 	case !exp.After(c.now):
-		field("Token", lst.Render(glyph+" "+word)+" · "+token.Relative(exp, c.now))
+		field("Token", lst.Render(glyph+" "+word)+" · "+lifetime.Relative(exp, c.now))
 	default:
-		field("Token", lst.Render(glyph+" "+word)+" · expires "+token.Relative(exp, c.now))
+		field("Token", lst.Render(glyph+" "+word)+" · expires "+lifetime.Relative(exp, c.now))
 	}
 	if lv != levelLocked {
 		field("Signature", r.signature().render(c))
@@ -269,9 +270,9 @@ func (d *detailModel) content() string {
 	if !exp.IsZero() && lv != levelLocked {
 		iat := r.issuedAt()
 		if iat.IsZero() {
-			iat = exp.Add(-time.Hour) // unknown lifetime: as token.Policy.Stage assumes
+			iat = exp.Add(-time.Hour) // unknown lifetime: as lifetime.Policy.Stage assumes
 		}
-		frac := token.FractionLeft(iat, exp, c.now)
+		frac := lifetime.FractionLeft(iat, exp, c.now)
 		field("Lifetime left", d.bar(lv, max(min(w-16, 50), 10)).ViewAs(frac))
 	}
 
@@ -291,17 +292,17 @@ func (d *detailModel) content() string {
 			}
 		}
 		field("Issuer", safe(dec.Issuer))
-		field("Issued (iat)", c.stamp(dec.IssuedAt, token.When(dec.IssuedAt, c.now)))
-		field("Expires (exp)", c.stamp(dec.ExpiresAt, token.Relative(dec.ExpiresAt, c.now)))
+		field("Issued (iat)", c.stamp(dec.IssuedAt, lifetime.When(dec.IssuedAt, c.now)))
+		field("Expires (exp)", c.stamp(dec.ExpiresAt, lifetime.Relative(dec.ExpiresAt, c.now)))
 	}
 	if !r.user {
 		switch {
 		case dec != nil && pc.ProjExp != nil:
-			field("Project expires", c.stamp(*pc.ProjExp, token.Relative(*pc.ProjExp, c.now))+" (proj_exp)")
+			field("Project expires", c.stamp(*pc.ProjExp, lifetime.Relative(*pc.ProjExp, c.now))+" (proj_exp)")
 		case dec != nil:
 			field("Project expires", "never (proj_exp: null)")
 		case r.p.ExpiresAt != nil:
-			field("Project expires", c.stamp(*r.p.ExpiresAt, token.Relative(*r.p.ExpiresAt, c.now)))
+			field("Project expires", c.stamp(*r.p.ExpiresAt, lifetime.Relative(*r.p.ExpiresAt, c.now)))
 		default:
 			field("Project expires", "never")
 		}

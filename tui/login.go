@@ -11,7 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/slices-ri/slices-agent/ipc"
-	"github.com/slices-ri/slices-agent/token"
+	"github.com/slices-ri/slices-agent/token/lifetime"
 )
 
 // loginStartedMsg is the answer to starting a device-code login.
@@ -180,7 +180,7 @@ func (l loginModel) View() string {
 			}
 			add(st.Error.Render("Login failed: "+why+".") + " Press l to try again, or esc to close.")
 		default:
-			add("Waiting for approval · the code expires " + token.Relative(l.start.ExpiresAt, l.c.now))
+			add("Waiting for approval · the code expires " + lifetime.Relative(l.start.ExpiresAt, l.c.now))
 		}
 	}
 	if l.asking == "" {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/slices-ri/slices-agent/ipc"
 	"github.com/slices-ri/slices-agent/token"
+	"github.com/slices-ri/slices-agent/token/lifetime"
 )
 
 // tokenInfo is a token held for display.
@@ -126,7 +127,7 @@ const (
 )
 
 // classify places a token expiring at exp (issued at iat, zero if unknown) on
-// the scale, relative to its lifetime as token.DefaultPolicy says.
+// the scale, relative to its lifetime as lifetime.DefaultPolicy says.
 func classify(tracked bool, iat, exp, now time.Time) level {
 	switch {
 	case !tracked:
@@ -134,12 +135,12 @@ func classify(tracked bool, iat, exp, now time.Time) level {
 	case exp.IsZero():
 		return levelPending
 	}
-	switch token.DefaultPolicy.Stage(iat, exp, now) {
-	case token.StageExpired:
+	switch lifetime.DefaultPolicy.Stage(iat, exp, now) {
+	case lifetime.StageExpired:
 		return levelExpired
-	case token.StageCritical:
+	case lifetime.StageCritical:
 		return levelCritical
-	case token.StageExpiring:
+	case lifetime.StageExpiring:
 		return levelLow
 	}
 	return levelPlenty
@@ -199,9 +200,9 @@ func timeLeft(l level, exp, now time.Time) string {
 	case levelUntracked, levelPending, levelLocked:
 		return "—"
 	case levelExpired:
-		return token.HumanDuration(now.Sub(exp)) + " ago"
+		return lifetime.HumanDuration(now.Sub(exp)) + " ago"
 	}
-	return token.HumanDuration(exp.Sub(now))
+	return lifetime.HumanDuration(exp.Sub(now))
 }
 
 // renewedCue is how long a row says "renewed" after a renewal.

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/slices-ri/slices-agent/token"
+	"github.com/slices-ri/slices-agent/token/lifetime"
 )
 
 // sigState is what is known about a token's signature. The zero value is
@@ -83,7 +84,7 @@ func (s signature) render(c common) string {
 			key = " with key " + s.kid
 		}
 		return st.Plenty.Render("✓ verified") + " by the agent" + key + " at " +
-			c.clock(s.at, "15:04:05") + ", " + token.When(s.at, now)
+			c.clock(s.at, "15:04:05") + ", " + lifetime.When(s.at, now)
 	case sigInvalid:
 		return st.Expired.Render("✗ invalid") + ": " + safe(s.why)
 	}

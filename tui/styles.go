@@ -20,9 +20,9 @@ type Styles struct {
 	Section   lipgloss.Style
 	Key       lipgloss.Style
 	Box       lipgloss.Style
-	Plenty    lipgloss.Style // fresh: its renewal is not due (token.StageFresh)
-	Low       lipgloss.Style // its renewal is due (token.StageExpiring)
-	Critical  lipgloss.Style // about to lapse (token.StageCritical)
+	Plenty    lipgloss.Style // fresh: its renewal is not due (lifetime.StageFresh)
+	Low       lipgloss.Style // its renewal is due (lifetime.StageExpiring)
+	Critical  lipgloss.Style // about to lapse (lifetime.StageCritical)
 	Expired   lipgloss.Style
 	Untracked lipgloss.Style
 	HelpKey   lipgloss.Style // a key in the footer's help

@@ -8,7 +8,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/slices-ri/slices-agent/token"
+	"github.com/slices-ri/slices-agent/token/lifetime"
 )
 
 // startCommand is the command the no-agent screen tells the user to run.
@@ -238,7 +238,7 @@ func (m Model) header() string {
 		if m.user.tok != nil {
 			lv := m.user.levelOf(m.c)
 			s, glyph := st.level(lv)
-			user += " · user token " + s.Render(glyph+" "+token.Relative(m.user.tok.exp, m.c.now))
+			user += " · user token " + s.Render(glyph+" "+lifetime.Relative(m.user.tok.exp, m.c.now))
 		}
 	}
 	right := st.Muted.Render(fmt.Sprintf("agent %s · keyring %s", safe(m.status.Version), safe(m.status.Keyring)))
@@ -268,7 +268,7 @@ func (m Model) noAgentView() string {
 		"",
 		"  " + st.Key.Render(startCommand),
 		"",
-		fmt.Sprintf("This screen connects by itself once it answers (retrying every %s).", token.HumanDuration(m.opts.Retry)),
+		fmt.Sprintf("This screen connects by itself once it answers (retrying every %s).", lifetime.HumanDuration(m.opts.Retry)),
 		st.Muted.Render("q to quit"),
 	}
 	if msg, _ := m.message(); msg != "" {

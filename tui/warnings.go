@@ -9,7 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/slices-ri/slices-agent/ipc"
-	"github.com/slices-ri/slices-agent/token"
+	"github.com/slices-ri/slices-agent/token/lifetime"
 )
 
 // Causes the agent gives on expiring and login_required events.
@@ -233,7 +233,7 @@ func (m Model) warningText(w warning) (text, clock string) {
 	case warnExpired:
 		s := m.whose(w.project) + ": lapsed"
 		if !w.at.IsZero() {
-			s += " " + token.When(w.at, now)
+			s += " " + lifetime.When(w.at, now)
 		}
 		return s + ", renewals keep failing", ""
 	case warnRenewalFailing:
@@ -242,20 +242,20 @@ func (m Model) warningText(w warning) (text, clock string) {
 		case w.at.IsZero():
 			return s, ""
 		case !w.at.After(now):
-			return s + ", lapsed " + token.When(w.at, now), ""
+			return s + ", lapsed " + lifetime.When(w.at, now), ""
 		}
-		return s + ", lapses in " + token.HumanDuration(w.at.Sub(now)), "(" + m.c.clock(w.at, "15:04:05") + ")"
+		return s + ", lapses in " + lifetime.HumanDuration(w.at.Sub(now)), "(" + m.c.clock(w.at, "15:04:05") + ")"
 	case warnSessionEnds:
 		if !w.at.After(now) {
 			return "your login has ended: log in again (press l)", ""
 		}
-		return "your login ends in " + token.HumanDuration(w.at.Sub(now)) + ": log in again before then (press l)", "(" + m.c.clock(w.at, "2006-01-02 15:04") + ")"
+		return "your login ends in " + lifetime.HumanDuration(w.at.Sub(now)) + ": log in again before then (press l)", "(" + m.c.clock(w.at, "2006-01-02 15:04") + ")"
 	}
 	name := m.projectName(w.project)
 	if !w.at.After(now) {
 		return "project " + name + " has ended: its tokens stop", ""
 	}
-	return "project " + name + " ends in " + token.HumanDuration(w.at.Sub(now)), "(" + m.c.clock(w.at, "2006-01-02 15:04") + ")"
+	return "project " + name + " ends in " + lifetime.HumanDuration(w.at.Sub(now)), "(" + m.c.clock(w.at, "2006-01-02 15:04") + ")"
 }
 
 // warningLine is a warning with its clock time if it fits in width cells.

@@ -1,10 +1,13 @@
-package token
+package lifetime
 
 import (
 	"fmt"
 	"testing"
 	"time"
 )
+
+// testNow is the fixed instant the tests measure from.
+var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 func ms(n float64) time.Duration { return time.Duration(n * float64(time.Millisecond)) }
 
