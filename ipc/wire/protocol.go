@@ -79,4 +79,3 @@ type ProjectStatus struct {
 	// Sink is the file the agent keeps holding the project's token, if any.
 	Sink string `json:"sink,omitempty"`
 }
-
