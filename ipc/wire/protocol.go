@@ -5,6 +5,14 @@ import "time"
 // MediaTypeJWT is the Accept value that asks a token route for the raw token.
 const MediaTypeJWT = "application/jwt"
 
+// DefaultCallTimeout bounds one call to the agent other than an events stream.
+const DefaultCallTimeout = 30 * time.Second
+
+// AnswerWithin is how long an agent may take to start answering: a live one
+// answers, or says it is working (102 Processing), well within it. One that
+// accepts a connection and says nothing is hung.
+const AnswerWithin = 5 * time.Second
+
 // PortalHeader names the portal a client means; an agent on another portal
 // refuses the request, so the check costs no extra round trip.
 const PortalHeader = "Slices-Portal"
