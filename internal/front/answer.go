@@ -2,7 +2,6 @@ package front
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -72,8 +71,8 @@ func prompt(c call, args []string) int {
 	if err != nil {
 		return 0 // no agent, or too slow: a prompt stays empty rather than stall
 	}
-	var st wire.Status
-	if json.Unmarshal(body, &st) != nil {
+	st, err := wire.DecodeStatus(body)
+	if err != nil {
 		return 0
 	}
 	ref := ""
