@@ -77,6 +77,17 @@ func oneOptional(e *env) (string, error) {
 	return "", usagef("too many arguments: %s", strings.Join(e.args, " "))
 }
 
+// optionalProject is the PROJECT of token and refresh: none means the user
+// token, and an empty one is refused, so that 'slices-agent token "$P"'
+// with P unset does not quietly hand out the user token.
+func optionalProject(e *env) (string, error) {
+	ref, err := oneOptional(e)
+	if err == nil && len(e.args) == 1 && ref == "" {
+		err = usagef("an empty PROJECT: give a project's name or id, or none for the user token")
+	}
+	return ref, err
+}
+
 func exactlyOne(e *env, what string) (string, error) {
 	if len(e.args) != 1 {
 		return "", usagef("want exactly one %s", what)
@@ -85,7 +96,7 @@ func exactlyOne(e *env, what string) (string, error) {
 }
 
 func tokenCmd(ctx context.Context, e *env, minValid time.Duration) error {
-	ref, err := oneOptional(e)
+	ref, err := optionalProject(e)
 	if err != nil {
 		return err
 	}
@@ -167,7 +178,7 @@ func remove(ctx context.Context, e *env) error {
 }
 
 func refresh(ctx context.Context, e *env) error {
-	ref, err := oneOptional(e)
+	ref, err := optionalProject(e)
 	if err != nil {
 		return err
 	}

@@ -227,7 +227,7 @@ func TestFrontAnswersAsTheCore(t *testing.T) {
 		{name: "empty socket env", args: []string{"token", P}, env: []string{"SLICES_AGENT_SOCK="}, self: true, check: hasToken(p, id)},
 		{name: "portal with a slash", args: []string{"--portal", p.url + "/", "token", P}, self: true, check: hasToken(p, id)},
 		{name: "min-valid twice", args: []string{"token", "--min-valid", "3h", "--min-valid", "1m", P}, self: true, check: hasToken(p, id)},
-		{name: "empty operand", args: []string{"token", ""}, check: hasToken(p, "")}, // the core takes "" for no project
+		{name: "empty operand", args: []string{"token", ""}, code: 2, check: says("empty PROJECT")}, // not the user token: 'token "$P"' with P unset
 		{name: "dash operand", args: []string{"token", "-"}, code: 1},
 		{name: "dash project", args: []string{"token", "--", "-dash"}, self: true, check: hasToken(p, ids["-dash"])},
 		{name: "twins", args: []string{"token", "twin"}, code: 1, check: says("twin")},

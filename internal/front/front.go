@@ -103,6 +103,9 @@ func parse(args []string) (call, bool) {
 			*dst = value
 		}
 	}
+	if c.cmd == "token" && len(c.args) == 1 && c.args[0] == "" {
+		return c, false // the core refuses an empty PROJECT
+	}
 	return c, c.cmd != "" && len(c.args) <= 1
 }
 

@@ -48,6 +48,7 @@ func TestParseTakesOnlyWhatItUnderstands(t *testing.T) {
 		{"token", "-a", ""}, {"token", "--portal="}, {"token", "---a", "x"}, {"token", "--format", "%n"},
 		{"prompt", "--min-valid", "5m"}, {"--min-valid", "5m", "token"}, {"--min-valid=5m", "token"},
 		{"--", "token"}, {"-a", "/s"}, {"prompt", "a", "b"}, {"token", "--", "a", "b"}, {"exec", "--", "token"},
+		{"token", ""}, {"token", "--", ""},
 	} {
 		if got, ok := parse(args); ok {
 			t.Errorf("parse(%q) = %+v: the front end takes it, want it handed over", args, got)
