@@ -7,14 +7,17 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 all: build
 
-## build: the three binaries into ./bin; static, no cgo: 'slices-agent token' starts ~1 ms faster (docs/BENCHMARKS.md)
+## build: the binaries into ./bin (slices-agent, its slices-agent-core, slices-tui, slices-devportal);
+## static, no cgo: 'slices-agent token' starts ~1 ms faster (docs/BENCHMARKS.md)
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN)/ ./cmd/...
 
-## install: the three binaries into $(PREFIX)/bin (default ~/.local/bin)
+## install: the three commands into $(PREFIX)/bin (default ~/.local/bin), and slices-agent-core,
+## which slices-agent hands most commands to, into $(PREFIX)/libexec/slices-agent (off PATH)
 PREFIX ?= $(HOME)/.local
 install: build
-	install -d "$(PREFIX)/bin"
+	install -d "$(PREFIX)/bin" "$(PREFIX)/libexec/slices-agent"
+	install -m 0755 $(BIN)/slices-agent-core "$(PREFIX)/libexec/slices-agent/"
 	install -m 0755 $(BIN)/slices-agent $(BIN)/slices-tui $(BIN)/slices-devportal "$(PREFIX)/bin/"
 	@case ":$$PATH:" in *":$(PREFIX)/bin:"*) ;; *) echo "note: $(PREFIX)/bin is not on your PATH; add it in your shell's rc file and open a new shell";; esac
 

@@ -112,10 +112,10 @@ func measure(cfg config, logf func(string, ...any)) ([]row, runInfo, error) {
 	defer l.close()
 	plain := filepath.Join(l.dir, "plain")
 	logf("building into %s (release: CGO_ENABLED=0 %v; plain: a default 'go build')", l.dir, releaseFlags)
-	if err := build(l.bin, true, "./cmd/slices-agent", "./cmd/slices-devportal", "./bench/floor"); err != nil {
+	if err := build(l.bin, true, "./cmd/slices-agent", "./cmd/slices-agent-core", "./cmd/slices-devportal", "./bench/floor", "./bench/rawfloor", "./bench/hello"); err != nil {
 		return nil, info, err
 	}
-	if err := build(plain, false, "./cmd/slices-agent"); err != nil {
+	if err := build(plain, false, "./cmd/slices-agent", "./cmd/slices-agent-core"); err != nil {
 		return nil, info, err
 	}
 

@@ -229,6 +229,9 @@ func (l *lab) wholeRows(a *agentProc, name, plainBin string, cfg config) []row {
 		{name: "prompt", argv: []string{agentBin, "-a", a.socket, "prompt", name}},
 		{name: "plain", argv: []string{filepath.Join(plainBin, "slices-agent"), "-a", a.socket, "token", name}},
 		{name: "floor", argv: []string{filepath.Join(l.bin, "floor"), a.socket, name}},
+		{name: "rawfloor", argv: []string{filepath.Join(l.bin, "rawfloor"), a.socket, name}},
+		{name: "hello", argv: []string{filepath.Join(l.bin, "hello")}},
+		{name: "status", argv: []string{agentBin, "-a", a.socket, "status"}},
 	}
 	runs := fmt.Sprint(cfg.runs)
 	type spec struct {
@@ -245,9 +248,17 @@ func (l *lab) wholeRows(a *agentProc, name, plainBin string, cfg config) []row {
 		{what: "same token, built by a default 'go build' (cgo, symbols)", ours: "plain", base: "oidc", info: true,
 			note: "The plain 'go build' binary links libc dynamically (cgo is on by default for net and os/user); " +
 				"the release rows use CGO_ENABLED=0 -trimpath -ldflags='-s -w': a static binary skips the dynamic loader."},
-		{what: "Go floor: a minimal Go HTTP client over the socket", ours: "floor", base: "oidc", info: true,
-			note: "bench/floor, built like the release binary: one HTTP request over the Unix socket with net/http's client, nothing else. " +
-				"No Go program that links net/http starts faster than this; it shows where the floor of a Go client lies."},
+		{what: "Go floor: a static Go hello world", ours: "hello", base: "oidc", info: true,
+			note: "bench/hello, built like the release binary: prints one line. The Go runtime's start alone " +
+				"(threads, signal handlers, heap set-up): no Go command starts faster than this."},
+		{what: "Go floor: a minimal Go client with raw system calls", ours: "rawfloor", base: "oidc", info: true,
+			note: "bench/rawfloor: socket, connect, one HTTP/1.1 request, read to EOF, print the body, with none of " +
+				"slices-agent's checks (socket directory, peer uid, status, framing). The least a Go program can do to fetch a token."},
+		{what: "Go floor: a minimal Go client with net/http", ours: "floor", base: "oidc", info: true,
+			note: "bench/floor: the same request with net/http's client and Transport, nothing else: what linking net/http costs a command."},
+		{what: "`slices-agent status`, handed over to slices-agent-core", ours: "status", base: "oidc", info: true,
+			note: "The front end answers token and prompt itself; every other command is exec'd into slices-agent-core, " +
+				"which pays the front end's start on top of its own."},
 	}
 	rows := make([]row, len(specs))
 	ssh, sshErr := l.sshAgent()

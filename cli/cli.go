@@ -80,22 +80,25 @@ var commands = map[string]*command{}
 func register(c *command) { commands[c.name] = c }
 
 // Main runs slices-agent with args (without the program name) and returns the exit status.
-func Main(args []string) int {
+func Main(args []string) int { return mainWith(args, "") }
+
+// mainWith is Main with what the front end learned (see Core).
+func mainWith(args []string, learned string) int {
 	if name, _ := splitCommand(args); quickCommands[name] {
 		// Nothing to clean up on an interrupt: the default action (exit)
 		// is right, and it spares the signal-watching thread.
-		return run(context.Background(), args, os.Stdin, os.Stdout, os.Stderr)
+		return run(context.Background(), args, learned, os.Stdin, os.Stdout, os.Stderr)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return run(ctx, args, os.Stdin, os.Stdout, os.Stderr)
+	return run(ctx, args, learned, os.Stdin, os.Stdout, os.Stderr)
 }
 
 // quickCommands make one call to the agent and print its answer; a prompt
 // or a script runs them often, so they start as little as they can.
 var quickCommands = map[string]bool{"token": true, "prompt": true, "status": true, "version": true}
 
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, learned string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr, stdin: stdin}
 	name, rest := splitCommand(args)
 	cmd, ok := commands[name]
@@ -128,13 +131,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return report(stderr, configError(e.configErr))
 	}
 	e.expectPortal = expectsPortal(name, e)
+	if err := handedOver(learned, name, e); err != nil {
+		return report(stderr, err)
+	}
 	return report(stderr, explainMismatch(e, cmd.run(ctx, e)))
 }
 
 // configFree are the commands that work whatever the config file holds:
-// the Slices CLI asks every plugin for --cli-manifest and --version.
+// the Slices CLI asks every plugin for --cli-manifest and --version; token
+// and prompt use no setting from it (a portal to check comes from a flag or
+// the environment), and the front end answers them without reading it.
 var configFree = map[string]bool{"help": true, "version": true, "cli-manifest": true, "completion": true,
-	"install-completion": true, "__projects": true, "stop": true, "prompt": true}
+	"install-completion": true, "__projects": true, "stop": true, "prompt": true, "token": true}
 
 // configError gives a config file error its hint.
 func configError(err error) error {

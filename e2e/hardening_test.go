@@ -171,11 +171,14 @@ func TestOtherUserRefused(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 || fi.Sys().(*syscall.Stat_t).Uid != 0 {
 		t.Fatalf("socket %v mode %v: want 0600 owned by root", err, fi.Mode())
 	}
-	// A copy of the client that nobody may execute.
+	// A copy of the client (the front end and the core it hands over to)
+	// that nobody may execute.
 	cli := filepath.Join(h.dir, "x", "slices-agent")
 	os.MkdirAll(filepath.Dir(cli), 0o755)
-	if b, err := os.ReadFile(bin("slices-agent")); err != nil || os.WriteFile(cli, b, 0o755) != nil {
-		t.Fatalf("copying the client: %v", err)
+	for _, name := range []string{"slices-agent", "slices-agent-core"} {
+		if b, err := os.ReadFile(bin(name)); err != nil || os.WriteFile(filepath.Join(h.dir, "x", name), b, 0o755) != nil {
+			t.Fatalf("copying the client: %v", err)
+		}
 	}
 	asNobody := func(args ...string) result {
 		cmd := exec.Command(setpriv, append([]string{"--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"}, args...)...)

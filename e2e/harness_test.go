@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	build := exec.Command("go", "build", "-o", dir+"/", "./cmd/slices-agent", "./cmd/slices-devportal")
+	build := exec.Command("go", "build", "-o", dir+"/", "./cmd/slices-agent", "./cmd/slices-agent-core", "./cmd/slices-devportal")
 	build.Dir = ".."
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {

@@ -182,7 +182,7 @@ func TestAgentMemoryIsNotReadableBySameUser(t *testing.T) {
 	p := startPortal(t)
 	home := sharedTmp(t) // nobody's home for this test
 	run := filepath.Join(home, "run")
-	agentBin := nobodyCopy(t, bin("slices-agent"))
+	agentBin := nobodyCopy(t, bin("slices-agent"), bin("slices-agent-core")) // the front end hands -D to the core
 	env := []string{"HOME=" + home, "XDG_RUNTIME_DIR=" + run, "XDG_STATE_HOME=" + filepath.Join(home, "state"), "SLICES_PORTAL_URL=" + p.url}
 	if out, err := asNobody(t, nil, "mkdir", "-m", "700", run).CombinedOutput(); err != nil {
 		t.Fatalf("mkdir as nobody: %v %s", err, out)

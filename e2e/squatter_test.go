@@ -112,8 +112,9 @@ func sharedTmp(t *testing.T) string {
 	return dir
 }
 
-// nobodyCopy copies a binary where nobody may run it.
-func nobodyCopy(t *testing.T, src string) string {
+// nobodyCopy copies a binary, and the others it runs (more, copied beside
+// it), where nobody may run them, and returns the first one's path.
+func nobodyCopy(t *testing.T, src string, more ...string) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("/tmp", "nb")
 	if err != nil {
@@ -121,15 +122,16 @@ func nobodyCopy(t *testing.T, src string) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	os.Chmod(dir, 0o755)
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
+	for _, s := range append(more, src) {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(s)), b, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
-	dst := filepath.Join(dir, filepath.Base(src))
-	if err := os.WriteFile(dst, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dst
+	return filepath.Join(dir, filepath.Base(src))
 }
 
 // squatter is a running squatter: its socket and what it logged.

@@ -30,7 +30,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	agentBin = filepath.Join(dir, "slices-agent")
-	build := exec.Command("go", "build", "-o", agentBin, "./cmd/slices-agent")
+	// The front end and the whole program it hands most commands to.
+	build := exec.Command("go", "build", "-o", dir+"/", "./cmd/slices-agent", "./cmd/slices-agent-core")
 	build.Dir = ".."
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building slices-agent: %v\n%s", err, out)

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/slices-ri/slices-agent/ipc/wire"
 )
 
 // ErrNoAgent is matched (errors.Is) by Client errors when nothing listens on the socket.
@@ -38,12 +40,12 @@ func (e *NoAgentError) Unwrap() error { return e.Err }
 func (e *NoAgentError) Is(target error) bool { return target == ErrNoAgent }
 
 // DefaultCallTimeout bounds one Client call other than Events.
-const DefaultCallTimeout = 30 * time.Second
+const DefaultCallTimeout = wire.DefaultCallTimeout
 
 // AnswerWithin is how long an agent may take to start answering: a live one
 // answers, or says it is working (102 Processing, after ProcessingAfter),
 // well within it. One that accepts a connection and says nothing is hung.
-const AnswerWithin = 5 * time.Second
+const AnswerWithin = wire.AnswerWithin
 
 // UnresponsiveError says that the agent at Path accepted the connection but
 // did not start answering within AnswerWithin. It matches ErrNoAgent: no

@@ -16,13 +16,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/slices-ri/slices-agent/ipc/wire"
 )
 
 // MaxBodyBytes is the largest request body the handler reads; larger ones get 413.
 const MaxBodyBytes = 64 << 10
 
 // MediaTypeJWT is the Accept value that asks a token route for the raw token.
-const MediaTypeJWT = "application/jwt"
+const MediaTypeJWT = wire.MediaTypeJWT
 
 // HandlerOptions tunes NewHandler; the zero value is ready to use.
 type HandlerOptions struct {
@@ -44,7 +46,7 @@ type HandlerOptions struct {
 
 // PortalHeader names the portal a client means; an agent on another portal
 // refuses the request, so the check costs no extra round trip.
-const PortalHeader = "Slices-Portal"
+const PortalHeader = wire.PortalHeader
 
 // handler serves the socket API on top of a Service.
 type handler struct {

@@ -12,78 +12,32 @@ package ipc
 import (
 	"context"
 	"time"
+
+	"github.com/slices-ri/slices-agent/ipc/wire"
 )
 
-// Status is the answer of GET /v1/status.
-type Status struct {
-	Version string `json:"version"`
-	PID     int    `json:"pid"`
-	Socket  string `json:"socket"`
-	Portal  string `json:"portal"`
-	Keyring string `json:"keyring"`
-	// KeyringNote says why the backend is what it is, e.g. why auto fell back to memory.
-	KeyringNote string          `json:"keyring_note,omitempty"`
-	Locked      bool            `json:"locked"`
-	User        UserStatus      `json:"user"`
-	Projects    []ProjectStatus `json:"projects"`
-	// ClientID is the OAuth2 client the agent presents to the portal.
-	ClientID string `json:"client_id,omitempty"`
-	// Settings are the agent's settings and where each came from.
-	Settings []Setting `json:"settings,omitempty"`
-}
-
-// Setting is one setting of the agent (portal, client_id,
-// client_secret_file, scope, keyring): its value and where it came from —
-// flag, env, file or default — never a secret itself.
-type Setting struct {
-	Key    string `json:"key"`
-	Value  string `json:"value"`
-	Source string `json:"source"`
-	// From names the flag, variable or config file.
-	From string `json:"from,omitempty"`
-}
-
-// UserStatus describes the login held by the agent.
-type UserStatus struct {
-	LoggedIn  bool       `json:"logged_in"`
-	Subject   string     `json:"subject,omitempty"`
-	Name      string     `json:"name,omitempty"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-	// IssuedAt is when the token's lifetime began, as the agent counts it
-	// for renewal (when it was fetched).
-	IssuedAt    *time.Time `json:"issued_at,omitempty"`
-	Refreshable bool       `json:"refreshable"`
-	// SessionEndsAt is when the login itself ends and a new one is needed,
-	// when the portal says so.
-	SessionEndsAt *time.Time `json:"session_ends_at,omitempty"`
-	// State is one of the TokenState values, or "login_required".
-	State     string `json:"state"`
-	LastError string `json:"last_error,omitempty"`
-}
+// The answer of GET /v1/status lives in package wire, beside the lean
+// client that reads it for the prompt.
+type (
+	// Status is the answer of GET /v1/status.
+	Status = wire.Status
+	// Setting is one setting of the agent and where it came from.
+	Setting = wire.Setting
+	// UserStatus describes the login held by the agent.
+	UserStatus = wire.UserStatus
+	// ProjectStatus is one tracked project in Status.
+	ProjectStatus = wire.ProjectStatus
+)
 
 // Token states reported in status and project lists.
 const (
-	StateValid         = "valid"          // held and not near expiry
-	StateRenewing      = "renewing"       // renewal in flight or retrying, old token still valid
-	StateExpired       = "expired"        // renewal failing and the old token expired
-	StatePending       = "pending"        // tracked, no token fetched yet
-	StateLoginRequired = "login_required" // the refresh token was refused or there is no login
-	StateUntracked     = "untracked"      // in the portal's list, not kept by the agent
+	StateValid         = wire.StateValid
+	StateRenewing      = wire.StateRenewing
+	StateExpired       = wire.StateExpired
+	StatePending       = wire.StatePending
+	StateLoginRequired = wire.StateLoginRequired
+	StateUntracked     = wire.StateUntracked
 )
-
-// ProjectStatus is one tracked project in Status.
-type ProjectStatus struct {
-	ID        string     `json:"id"`
-	Name      string     `json:"name"`
-	Role      string     `json:"role,omitempty"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-	// IssuedAt is when the token's lifetime began, as the agent counts it.
-	IssuedAt  *time.Time `json:"issued_at,omitempty"`
-	State     string     `json:"state"`
-	LastError string     `json:"last_error,omitempty"`
-	// Sink is the file the agent keeps holding the project's token, if any.
-	Sink string `json:"sink,omitempty"`
-}
 
 // Token is the JSON form of GET /v1/token and GET /v1/projects/{ref}/token.
 type Token struct {

@@ -1,11 +1,14 @@
 // Command slices-agent keeps Slices tokens renewed and serves them over a
 // Unix socket, like ssh-agent does for keys. See 'slices-agent help'.
+//
+// This is the front end: it answers token and prompt itself and hands every
+// other command to slices-agent-core, installed beside it (internal/front).
 package main
 
 import (
 	"os"
 
-	"github.com/slices-ri/slices-agent/cli"
+	"github.com/slices-ri/slices-agent/internal/front"
 )
 
-func main() { os.Exit(cli.Main(os.Args[1:])) }
+func main() { os.Exit(front.Main(os.Args[1:])) }

@@ -234,3 +234,34 @@ func trimCRLF(b []byte) []byte {
 	}
 	return b
 }
+
+// Deadline is a context with deadline end that is never cancelled and
+// starts no runtime timer (context.WithDeadline does, and with it the
+// network poller): RoundTrip holds the deadline with the socket's own
+// timeouts, and its errors are then ErrTimedOut rather than the context's.
+// It suits a process that makes one call and exits.
+func Deadline(end time.Time) context.Context { return deadlineCtx{context.Background(), end} }
+
+type deadlineCtx struct {
+	context.Context
+	end time.Time
+}
+
+func (d deadlineCtx) Deadline() (time.Time, bool) { return d.end, true }
+
+// Escape percent-encodes every byte of s but the unreserved ones (letters,
+// digits, "-", ".", "_", "~"): a path segment or a query value that
+// reaches the agent as it was given.
+func Escape(s string) string {
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '.', c == '_', c == '~':
+			b = append(b, c)
+		default:
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return string(b)
+}

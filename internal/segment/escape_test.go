@@ -1,11 +1,11 @@
-package cli
+package segment
 
 import (
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/slices-ri/slices-agent/ipc"
+	"github.com/slices-ri/slices-agent/ipc/wire"
 )
 
 // Names and roles from the portal reach a prompt escaped: no escape sequence,
@@ -14,8 +14,8 @@ func TestPromptEscapesPortalNames(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	exp := now.Add(time.Hour)
 	hostile := "evil\x1b]0;title\x07\x01\x02\u202e"
-	st := ipc.Status{User: ipc.UserStatus{LoggedIn: true, Name: hostile, State: "valid", ExpiresAt: &exp},
-		Projects: []ipc.ProjectStatus{{ID: "p1", Name: hostile, Role: "lead\x1b[8m", State: "valid", ExpiresAt: &exp}}}
+	st := wire.Status{User: wire.UserStatus{LoggedIn: true, Name: hostile, State: "valid", ExpiresAt: &exp},
+		Projects: []wire.ProjectStatus{{ID: "p1", Name: hostile, Role: "lead\x1b[8m", State: "valid", ExpiresAt: &exp}}}
 	for _, ref := range []string{"", hostile} {
 		seg, ok := pick(st, ref, now)
 		if !ok {
