@@ -137,7 +137,8 @@ func (c *Conn) Write(b []byte) (int, error) {
 
 // callErr is err as the round trip's caller sees it: the context's error
 // once it is done, or once its deadline has passed (the socket's timeout
-// may fire before the context's timer).
+// may fire before the context's timer). A context that is never done, as
+// Deadline's, keeps ErrTimedOut.
 func (c *Conn) callErr(err error) error {
 	if err == nil || c.ctx == nil {
 		return err
@@ -145,7 +146,7 @@ func (c *Conn) callErr(err error) error {
 	if ctxErr := c.ctx.Err(); ctxErr != nil {
 		return ctxErr
 	}
-	if errors.Is(err, ErrTimedOut) && !c.end.IsZero() && !time.Now().Before(c.end) {
+	if errors.Is(err, ErrTimedOut) && c.ctx.Done() != nil && !c.end.IsZero() && !time.Now().Before(c.end) {
 		return context.DeadlineExceeded
 	}
 	return err

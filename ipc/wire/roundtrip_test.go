@@ -40,6 +40,18 @@ func recorder(answer http.HandlerFunc) (http.Handler, <-chan seen) {
 	return mux, ch
 }
 
+// next is the request the server saw, within 10 s.
+func next(t *testing.T, got <-chan seen) seen {
+	t.Helper()
+	select {
+	case s := <-got:
+		return s
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server saw no request within 10 s")
+		return seen{}
+	}
+}
+
 func ok(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok")) }
 
 func readBody(t *testing.T, resp *Response) []byte {
@@ -67,7 +79,7 @@ func TestGetReachesNetHTTPServer(t *testing.T) {
 	if b := readBody(t, resp); string(b) != "ok" || resp.StatusCode != 200 || resp.Status != "200 OK" || resp.ContentLength != 2 {
 		t.Errorf("answer %d %q, length %d, body %q; want 200 OK, 2, \"ok\"", resp.StatusCode, resp.Status, resp.ContentLength, b)
 	}
-	s := <-got
+	s := next(t, got)
 	if s.method != "GET" || s.requestURI != "/v1/status" || s.host != "agent" || !s.close {
 		t.Errorf("server saw %s %s, host %q, close %v", s.method, s.requestURI, s.host, s.close)
 	}
@@ -93,7 +105,7 @@ func TestPostBodyReachesNetHTTPServer(t *testing.T) {
 			t.Fatal(err)
 		}
 		readBody(t, resp)
-		s := <-got
+		s := next(t, got)
 		if s.method != "POST" || s.contentLength != int64(len(body)) || !bytes.Equal(s.body, body) || s.bodyErr != nil ||
 			s.header.Get("Content-Length") != strconv.Itoa(len(body)) {
 			t.Errorf("a POST of %d bytes arrived as %s with length %d (header %q), %d bytes, %v",
@@ -112,9 +124,27 @@ func TestEscapedTargetArrivesUnchanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	readBody(t, resp)
-	s := <-got
+	s := next(t, got)
 	if s.requestURI != target || s.rawPath != "/v1/projects/a%2Fb/token" || s.project != "a/b" || s.minValid != "90" {
 		t.Errorf("server saw target %q, raw path %q, project %q, min_valid %q", s.requestURI, s.rawPath, s.project, s.minValid)
+	}
+}
+
+// Escape's path segments and query values reach net/http's server as they
+// were given, whatever bytes they hold.
+func TestEscapeRoundTrips(t *testing.T) {
+	h, got := recorder(ok)
+	path := httpAgent(t, h)
+	for _, v := range []string{"ilabt-dev", "a/b", "a b+c", "%2F", "?#&=;", "é\x00\xff\r\n", "~_.-", "." + "x"} {
+		target := "/v1/projects/" + Escape(v) + "/token?min_valid=" + Escape(v)
+		resp, err := roundTrip(ctxT(t), path, &Request{Method: "GET", Target: target}, 10*time.Second)
+		if err != nil {
+			t.Fatalf("%q: %v", v, err)
+		}
+		readBody(t, resp)
+		if s := next(t, got); s.project != v || s.minValid != v || s.requestURI != target {
+			t.Errorf("%q arrived as project %q, min_valid %q (target %q)", v, s.project, s.minValid, s.requestURI)
+		}
 	}
 }
 

@@ -187,3 +187,20 @@ func TestProcessingKeepsTheCallWaiting(t *testing.T) {
 		})
 	}
 }
+
+// A Deadline context, never done, ends the call at its deadline with
+// ErrTimedOut; the watchdog still says ErrUnresponsive before it.
+func TestDeadlineContext(t *testing.T) {
+	a := newRawAgent(t, "", silent)
+	start := time.Now()
+	_, err := roundTrip(Deadline(start.Add(300*time.Millisecond)), a.path, status, 20*time.Second)
+	if took := time.Since(start); !errors.Is(err, ErrTimedOut) || took < 300*time.Millisecond || took > 10*time.Second {
+		t.Errorf("%v after %v, want ErrTimedOut after 300 ms or a little more", err, took)
+	}
+	a.waitEnded(t)
+	_, err = roundTrip(Deadline(time.Now().Add(30*time.Second)), a.path, status, 200*time.Millisecond)
+	if !errors.Is(err, ErrUnresponsive) {
+		t.Errorf("%v, want ErrUnresponsive", err)
+	}
+	a.waitEnded(t)
+}
