@@ -58,6 +58,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParseKeySet -fuzztime 30s ./token/
 	$(GO) test -run '^$$' -fuzz FuzzHandler -fuzztime 30s -fuzzminimizetime 200x ./ipc/
 	$(GO) test -run '^$$' -fuzz FuzzServer -fuzztime 30s -fuzzminimizetime 200x ./ipc/
+	$(GO) test -run '^$$' -fuzz FuzzReadAnswer -fuzztime 30s ./ipc/wire/
 
 clean:
 	rm -rf $(BIN)

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -56,6 +57,10 @@ func CheckPeer(path string, p Peer, err error) error {
 type Conn struct {
 	fd int
 	f  *os.File // owns fd
+	// ctx and end are those of the round trip: a read or write that fails
+	// once ctx is done or its deadline has passed fails with ctx's error.
+	ctx context.Context
+	end time.Time
 }
 
 // Dial connects to the agent's Unix socket at path once its directory is
@@ -116,16 +121,35 @@ func (c *Conn) setTimeout(opt int, end time.Time) error {
 	return os.NewSyscallError("setsockopt", unix.SetsockoptTimeval(c.fd, unix.SOL_SOCKET, opt, &tv))
 }
 
-// Read reads from the socket; a timeout is ErrTimedOut.
+// Read reads from the socket; a timeout is ErrTimedOut, and the end of a
+// round trip's context is its error (not the io.EOF of the shutdown).
 func (c *Conn) Read(b []byte) (int, error) {
 	n, err := c.f.Read(b)
-	return n, timedOut(err)
+	return n, c.callErr(timedOut(err))
 }
 
-// Write writes to the socket; a timeout is ErrTimedOut.
+// Write writes to the socket; a timeout is ErrTimedOut, and the end of a
+// round trip's context is its error.
 func (c *Conn) Write(b []byte) (int, error) {
 	n, err := c.f.Write(b)
-	return n, timedOut(err)
+	return n, c.callErr(timedOut(err))
+}
+
+// callErr is err as the round trip's caller sees it: the context's error
+// once it is done, or once its deadline has passed (the socket's timeout
+// may fire before the context's timer). A context that is never done, as
+// Deadline's, keeps ErrTimedOut.
+func (c *Conn) callErr(err error) error {
+	if err == nil || c.ctx == nil {
+		return err
+	}
+	if ctxErr := c.ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	if errors.Is(err, ErrTimedOut) && c.ctx.Done() != nil && !c.end.IsZero() && !time.Now().Before(c.end) {
+		return context.DeadlineExceeded
+	}
+	return err
 }
 
 func timedOut(err error) error {

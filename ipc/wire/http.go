@@ -91,16 +91,14 @@ func (c *Conn) RoundTrip(ctx context.Context, req *Request, answerWithin time.Du
 		c.Close()
 		return nil, err
 	}
+	end, _ := ctx.Deadline()
+	c.ctx, c.end = ctx, end
 	stop := context.AfterFunc(ctx, c.Shutdown)
 	fail := func(err error) (*Response, error) {
 		stop()
 		c.Close()
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, ctxErr
-		}
-		return nil, err
+		return nil, c.callErr(err)
 	}
-	end, _ := ctx.Deadline()
 	if err := c.setTimeouts(end); err != nil {
 		return fail(err)
 	}
