@@ -97,30 +97,30 @@ func writeDoc(path string, rows []row, info runInfo, cfg config) error {
 
 ## What start-up profiling found
 
-Profiled with GODEBUG=inittrace=1, strace -f, perf stat (page faults, task clock), perf's
-page-fault tracepoint and valgrind --tool=callgrind (instruction counts, on a binary with symbols).
+Profiled with GODEBUG=inittrace=1, strace -f -c, perf stat (page faults, task clock, context switches)
+and perf's page-fault sampling, on the release binaries and on small Go programs written to find the floor.
 
-* Before: `+"`slices-agent token`"+` started the signal-watching goroutine (signal.NotifyContext) and
-  an http.Transport: the network poller (epoll, eventfd), the transport's reader and writer goroutines
-  and the watchdog's timer, about six threads in all, and every step of the request was a hand-off
-  between them (futex wake-ups: 38 futex calls in one run). No garbage collection runs in a process
-  this short (GODEBUG=gctrace=1 prints nothing).
-* Now the command line uses ipc.NewOneShotClient: one blocking socket per call, written and read on
-  the calling thread with net/http's request writer and response reader, no Transport, no poller, the
-  watchdog as SO_RCVTIMEO; token, prompt, status and version leave SIGINT to its default action. The
-  client checks the socket's directory and the peer's uid before sending (SO_PEERCRED). The token row
-  fell from about 2.0× to 1.8× oidc-token in interleaved runs on this machine, and now lands on the
-  floor row: a minimal Go client that links net/http.
-* What is left is the Go runtime's start on a large static binary: `+"`slices-agent version`"+`, which
-  touches no socket, costs about 1.45× oidc-token. It pays about 390 page faults to a static hello
-  world's 190 (the heap, span and stack set-up of every package's init, the itab table, the function
-  table check), spread thinly: package initialisation is about 0.5 ms under inittrace, no package
-  above 0.07 ms (net/netip, internal/godebug, BurntSushi/toml's time-zone load, the log-redaction
-  regexp). A hello world linking go-toml/v2 instead of BurntSushi/toml started no faster.
-  oidc-token is a small C program; a static Go hello world alone is 0.9× of it here, so the ≤ 1.0×
-  target is out of reach for any single Go binary that also holds the daemon: it would take a
-  separate small client binary. For tools that read a token often, token files (add --sink) cost no
-  process at all.
+* Where the time went: `+"`slices-agent token`"+` was one 8.8 MB binary that also holds the daemon. Its
+  `+"`version`"+`, which touches no socket, cost about 1.6 ms to a static Go hello world's 1.0 ms: about
+  400 page faults to 200 (heap, span and stack set-up for every package's init, the itab and function
+  tables), package initialisation of about 0.5 ms under inittrace spread over a hundred packages (no
+  single one above 0.07 ms), and net/http's request writer and response reader on top. No single Go
+  program that also holds the daemon starts much faster: what it links, it initialises.
+* So `+"`slices-agent`"+` is now a 2.4 MB front end (internal/front) that answers `+"`token`"+` and `+"`prompt`"+`
+  itself through ipc/wire, a small HTTP/1.1 client on a blocking socket without net/http, making the
+  same checks (socket directory, peer uid) before the first byte. Every other command, and every token
+  request that does not end in a token, is exec'd into slices-agent-core, the whole program, so messages
+  and exit codes keep one home; the hand-over costs those commands one more process start (the status row).
+* In the front end, two more costs showed in strace and in a cold-process timing: a context timer
+  starts the runtime's network poller (epoll, eventfd; wire.Deadline holds a deadline with the socket's
+  own timeouts instead), and encoding/json's reflection over the Status struct costs a cold process
+  about 0.1 ms (wire.DecodeStatus decodes through generic values; a test holds it equal to json.Unmarshal).
+* What is left is the Go runtime's start: a static Go hello world already costs as much as oidc-token, a
+  small C program, on this machine (the hello row): signal handlers for every signal, two or three threads,
+  the heap's first arenas, about 200 page faults. The raw-syscall row is the least a Go program can do to
+  fetch a token; the front end lands within about 0.1 ms of it, with its checks. The ≤ 1.0× target
+  is below what any Go client reaches here. For a tool that reads a token often, a token file
+  (`+"`add --sink`"+`) costs no process at all.
 
 ## What socket profiling found
 

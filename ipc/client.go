@@ -248,7 +248,7 @@ func (c *Client) call(ctx context.Context, method, path, query string, in, out a
 
 // projectPath is /v1/projects/{ref} plus suffix, with ref escaped.
 func projectPath(ref, suffix string) string {
-	return "/v1/projects/" + url.PathEscape(ref) + suffix
+	return "/v1/projects/" + wire.Escape(ref) + suffix
 }
 
 // Status returns the agent's status.

@@ -11,6 +11,8 @@ import (
 // itself in plain text or HTML — CONNECT, a target that is not a path
 // ("OPTIONS *"), a path that is not clean ("//", "..", which the mux
 // redirects) — with the API's JSON errors, and passes the rest to next.
+// Cleanliness is judged on the path as sent, as the mux judges it: a
+// project named ".." is asked for as %2E%2E and is no step up.
 func canonical(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
@@ -19,7 +21,7 @@ func canonical(next http.Handler) http.Handler {
 			writeJSONError(w, MethodNotAllowed(r.Method, r.RequestURI))
 		case !strings.HasPrefix(p, "/"):
 			writeJSONError(w, BadRequest(fmt.Sprintf("request target %q is not a path", r.RequestURI), "use a path such as /v1/status"))
-		case cleanPath(p) != p:
+		case cleanPath(r.URL.EscapedPath()) != r.URL.EscapedPath():
 			writeJSONError(w, NotFound(p))
 		default:
 			next.ServeHTTP(w, r)

@@ -17,7 +17,11 @@ func TestNonCanonicalRequests(t *testing.T) {
 	cases := []struct{ raw, status, code string }{
 		{"GET //v1/status HTTP/1.1\r\nHost: a\r\n\r\n", "404", CodeNotFound},
 		{"GET /v1/projects/../status HTTP/1.1\r\nHost: a\r\n\r\n", "404", CodeNotFound},
-		{"GET /v1/projects/a%2F..%2F..%2Fstatus/token HTTP/1.1\r\nHost: a\r\n\r\n", "404", CodeNotFound},
+		{"GET /v1/./status HTTP/1.1\r\nHost: a\r\n\r\n", "404", CodeNotFound},
+		// Escaped, a segment is one opaque reference, dots and slashes
+		// included: no step up the path, just a project nobody has.
+		{"GET /v1/projects/a%2F..%2F..%2Fstatus/token HTTP/1.1\r\nHost: a\r\n\r\n", "404", CodeUnknownProject},
+		{"GET /v1/projects/%2E%2E/token HTTP/1.1\r\nHost: a\r\n\r\n", "404", CodeUnknownProject},
 		{"CONNECT agent:80 HTTP/1.1\r\nHost: agent:80\r\n\r\n", "405", CodeMethodNotAllowed},
 		{"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "400", CodeBadRequest},
 	}

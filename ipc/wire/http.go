@@ -251,9 +251,13 @@ func (d deadlineCtx) Deadline() (time.Time, bool) { return d.end, true }
 
 // Escape percent-encodes every byte of s but the unreserved ones (letters,
 // digits, "-", ".", "_", "~"): a path segment or a query value that
-// reaches the agent as it was given.
+// reaches the agent as it was given. A segment of dots only ("." or "..")
+// is encoded whole, so that no router takes it for a step up the path.
 func Escape(s string) string {
 	const hex = "0123456789ABCDEF"
+	if s == "." || s == ".." {
+		return strings.Repeat("%2E", len(s))
+	}
 	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {

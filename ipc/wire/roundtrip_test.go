@@ -135,7 +135,7 @@ func TestEscapedTargetArrivesUnchanged(t *testing.T) {
 func TestEscapeRoundTrips(t *testing.T) {
 	h, got := recorder(ok)
 	path := httpAgent(t, h)
-	for _, v := range []string{"ilabt-dev", "a/b", "a b+c", "%2F", "?#&=;", "é\x00\xff\r\n", "~_.-", "." + "x"} {
+	for _, v := range []string{"ilabt-dev", "a/b", "a b+c", "%2F", "?#&=;", "é\x00\xff\r\n", "~_.-", "." + "x", ".", ".."} {
 		target := "/v1/projects/" + Escape(v) + "/token?min_valid=" + Escape(v)
 		resp, err := roundTrip(ctxT(t), path, &Request{Method: "GET", Target: target}, 10*time.Second)
 		if err != nil {
