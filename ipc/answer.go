@@ -1,6 +1,7 @@
 package ipc
 
 import (
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -90,6 +91,13 @@ func (a *answerWriter) WriteHeader(code int) {
 func (a *answerWriter) Write(b []byte) (int, error) {
 	a.start()
 	return a.ResponseWriter.Write(b)
+}
+
+// WriteString starts the answer and writes s without copying it into a
+// byte slice first (io.WriteString finds it).
+func (a *answerWriter) WriteString(s string) (int, error) {
+	a.start()
+	return io.WriteString(a.ResponseWriter, s)
 }
 
 // Unwrap lets http.ResponseController reach the connection.

@@ -168,8 +168,10 @@ func (h *handler) wrap(rt route) http.Handler {
 			h.writeError(w, TooLarge())
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-		if !rt.readsBody {
+		if r.Body != http.NoBody { // a request without a body has nothing to bound or drain
+			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		}
+		if !rt.readsBody && r.Body != http.NoBody {
 			if err := drain(r); err != nil {
 				h.writeError(w, err)
 				return
@@ -297,11 +299,11 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request, project string) 
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Cache-Control", "no-store")
+	hd := w.Header()
+	hd["Cache-Control"] = noStore
 	if strings.Contains(r.Header.Get("Accept"), MediaTypeJWT) {
-		hd := w.Header()
-		hd.Set("Content-Type", MediaTypeJWT)
-		hd.Set("Content-Length", strconv.Itoa(len(t.Token)))
+		hd["Content-Type"] = jwtType
+		hd["Content-Length"] = []string{strconv.Itoa(len(t.Token))}
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, t.Token)
 		return nil
@@ -312,6 +314,12 @@ func (h *handler) token(w http.ResponseWriter, r *http.Request, project string) 
 	writeJSON(w, http.StatusOK, t)
 	return nil
 }
+
+// Header values of every token answer, shared: net/http only reads them.
+var (
+	noStore = []string{"no-store"}
+	jwtType = []string{MediaTypeJWT}
+)
 
 func (h *handler) projects(w http.ResponseWriter, r *http.Request) error {
 	ps, err := h.svc.Projects(r.Context())
