@@ -88,7 +88,8 @@ func writeDoc(path string, rows []row, info runInfo, cfg config) error {
   and each command's times are pooled before the median is taken.
 * **Socket**: this process runs 1 or 64 closed-loop clients, each with its own keep-alive `+"`ipc.Client`"+`
   (its own connection), recording every request's latency; the agent and the bare server (a second
-  process serving a fixed 800-byte body with plain `+"`net/http`"+`) are measured in alternating rounds
+  process serving a fixed 800-byte body with plain `+"`net/http`"+`) are measured in alternating rounds, the
+  side that goes first changing every round (ABBA)
   (%d × %s each, after a warm-up round) and each side's latencies are pooled before taking p50 and p99.
 * **RSS**: VmRSS of the agent process after %s idle; with subscribers, while they are connected.
 * **Renewals**: a second emulated portal issuing %s tokens; an agent tracks %d projects; the counters are

@@ -38,7 +38,7 @@ type config struct {
 
 var (
 	full = config{renewWindow: 5 * time.Minute, renewTTL: 10 * time.Second, renewN: 20, settle: 5 * time.Second,
-		rounds: 5, round: 2 * time.Second, warmup: 5, runs: 50, tuiCount: 5, tuiTime: "1s"}
+		rounds: 8, round: 1500 * time.Millisecond, warmup: 5, runs: 50, tuiCount: 5, tuiTime: "1s"}
 	smoke = config{renewWindow: 20 * time.Second, renewTTL: 10 * time.Second, renewN: 20, settle: time.Second,
 		rounds: 2, round: 300 * time.Millisecond, warmup: 2, runs: 10, tuiCount: 1, tuiTime: "20x"}
 )

@@ -122,7 +122,7 @@ func hammer(socket, ref string, clients int, d time.Duration) (load, error) {
 	return load{lat: all, rate: float64(len(all)) / el}, nil
 }
 
-// socketRows measures the agent and the bare server alternately, rounds
+// socketRows measures the agent and the bare server alternately (ABBA), rounds
 // times each, for 1 and 64 clients, and pools each side's latencies: p50,
 // p99 and throughput, every one beside the bare server's.
 func socketRows(agentSock, ref, bareSock string, rounds int, d time.Duration) []row {
@@ -137,12 +137,28 @@ func socketRows(agentSock, ref, bareSock string, rounds int, d time.Duration) []
 		}
 		for i := 0; i < rounds && err == nil; i++ {
 			var a, b load
-			if a, err = hammer(agentSock, ref, n, d); err != nil {
-				err = fmt.Errorf("agent: %w", err)
-				break
+			agent := func() error {
+				if a, err = hammer(agentSock, ref, n, d); err != nil {
+					return fmt.Errorf("agent: %w", err)
+				}
+				return nil
 			}
-			if b, err = hammer(bareSock, "p", n, d); err != nil {
-				err = fmt.Errorf("bare server: %w", err)
+			bareRound := func() error {
+				if b, err = hammer(bareSock, "p", n, d); err != nil {
+					return fmt.Errorf("bare server: %w", err)
+				}
+				return nil
+			}
+			// Who goes first alternates (ABBA), so that a drift of the
+			// machine during a pair of rounds favours neither side.
+			first, second := agent, bareRound
+			if i%2 == 1 {
+				first, second = bareRound, agent
+			}
+			if err = first(); err == nil {
+				err = second()
+			}
+			if err != nil {
 				break
 			}
 			ag.lat = append(ag.lat, a.lat...)
