@@ -21,6 +21,10 @@ func TestLockedAgentAnswersOnlyStatusEventsAndUnlock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		w := newWorld(t, devportal.Options{})
 		a, p := w.holding()
+		// The first fetch's renewed event is told after its token is
+		// served: let it go out before subscribing, so that every event
+		// the subscriber sees was made while locked.
+		synctest.Wait()
 		ctx := testCtx(t)
 		evCtx, stopEvents := context.WithCancel(ctx)
 		defer stopEvents()
