@@ -32,7 +32,7 @@ type answerWriter struct {
 }
 
 func newAnswerWriter(w http.ResponseWriter, timeout time.Duration, watch *processingWatch) *answerWriter {
-	a := &answerWriter{ResponseWriter: w, timeout: timeout, header: make(http.Header), watch: watch}
+	a := &answerWriter{ResponseWriter: w, timeout: timeout, header: make(http.Header, 4), watch: watch}
 	watch.add(a)
 	return a
 }
@@ -68,8 +68,8 @@ func (a *answerWriter) done() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.finished = true
-	a.watch.remove(a)
-	if !a.started {
+	if !a.started { // start took a off the watch already
+		a.watch.remove(a)
 		a.copyHeader()
 	}
 }
