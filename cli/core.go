@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -19,6 +21,7 @@ func Core(argv []string) int {
 	os.Unsetenv(front.EnvHandover)
 	args := argv[1:]
 	if filepath.Base(argv[0]) != "slices-agent" {
+		learned = "" // only the front end hands over
 		for _, a := range args {
 			if a == "--cli-manifest" || a == "-cli-manifest" {
 				os.Stderr.WriteString("slices-agent-core: not a Slices CLI plugin\nhint: the plugin is slices-agent, installed beside it\n")
@@ -32,8 +35,14 @@ func Core(argv []string) int {
 // handedOver is the error the front end already met, given as
 // front.EnvHandover, for the command name at e; nil when there is none.
 func handedOver(learned, name string, e *env) error {
-	if learned == front.Unresponsive && name == "token" {
+	if name != "token" {
+		return nil
+	}
+	switch learned {
+	case front.Unresponsive:
 		return &ipc.UnresponsiveError{Path: e.socket, After: ipc.AnswerWithin}
+	case front.TimedOut: // as the client reports a call that ran out of time
+		return fmt.Errorf("agent at %s: %w", e.socket, context.DeadlineExceeded)
 	}
 	return nil
 }

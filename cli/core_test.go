@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/slices-ri/slices-agent/config"
@@ -25,7 +27,10 @@ func TestHandedOverUnresponsiveIsAHungAgent(t *testing.T) {
 	if !errors.As(err, &hung) || hung.Path != e.socket || hung.After != ipc.AnswerWithin || exitCode(err) != ExitNoAgent {
 		t.Fatalf("handedOver(unresponsive, token) = %v (exit %d)", err, exitCode(err))
 	}
-	for _, c := range []struct{ learned, name string }{{front.Unresponsive, "status"}, {"", "token"}, {"other", "token"}} {
+	if err := handedOver(front.TimedOut, "token", e); !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), e.socket) {
+		t.Errorf("handedOver(timed-out, token) = %v, want the socket and a deadline", err)
+	}
+	for _, c := range []struct{ learned, name string }{{front.Unresponsive, "status"}, {front.TimedOut, "prompt"}, {"", "token"}, {"other", "token"}} {
 		if err := handedOver(c.learned, c.name, e); err != nil {
 			t.Errorf("handedOver(%q, %q) = %v, want nil", c.learned, c.name, err)
 		}

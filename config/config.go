@@ -190,11 +190,16 @@ func expandPath(p, dir string) string {
 // over the defaults. A relative secret file path is made absolute, from the
 // working directory for flags and the environment, so that a daemon started
 // elsewhere finds it.
+//
+// A config file that cannot be used is returned as the error, with the
+// settings of the flags, the environment and the defaults still resolved:
+// a command that needs nothing from the file still knows what it was given
+// (a portal named by --portal or SLICES_PORTAL_URL is still checked).
 func Resolve(flags map[string]string, getenv func(string) string, path string) (Settings, error) {
 	s := Settings{Values: map[string]Value{}, File: path}
 	f, err := readFile(path)
 	if err != nil {
-		return s, err
+		f = file{}
 	}
 	for _, k := range Keys {
 		sp := specs[k]
@@ -214,6 +219,9 @@ func Resolve(flags map[string]string, getenv func(string) string, path string) (
 			}
 		}
 		s.Values[k] = v
+	}
+	if err != nil {
+		return s, err
 	}
 	if kr := s.Get(KeyKeyring); !slices.Contains([]string{"auto", "system", "file", "memory"}, kr) {
 		return s, fmt.Errorf("keyring %q (from %s): want auto, system, file or memory", kr, Describe(s.Values[KeyKeyring]))

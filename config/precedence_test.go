@@ -134,3 +134,22 @@ func TestReadSecret(t *testing.T) {
 		t.Errorf("a directory was read as a secret")
 	}
 }
+
+// A config file that cannot be used still leaves the flags and the
+// environment resolved: a portal asked for is not forgotten with the file.
+func TestBrokenFileKeepsFlagsAndEnvironment(t *testing.T) {
+	path := writeConfig(t, `bogus = 1`)
+	env := func(k string) string {
+		if k == Env(KeyPortal) {
+			return "https://b.example"
+		}
+		return ""
+	}
+	s, err := Resolve(map[string]string{KeyClientID: "cli"}, env, path)
+	if err == nil {
+		t.Fatal("a broken file gave no error")
+	}
+	if !s.Given(KeyPortal) || s.Get(KeyPortal) != "https://b.example" || s.Get(KeyClientID) != "cli" || s.Get(KeyKeyring) != "auto" {
+		t.Fatalf("settings beside the error: %+v", s.Values)
+	}
+}

@@ -223,6 +223,9 @@ func TestFrontAnswersAsTheCore(t *testing.T) {
 		{name: "keyring not used", args: []string{"--keyring", "bogus", "token", P}, self: true, check: hasToken(p, id)},
 		{name: "other portal", args: []string{"token", P}, env: []string{"SLICES_PORTAL_URL=" + other}, code: 1, check: says(other, p.url)},
 		{name: "other portal flag", args: []string{"token", "--portal", other, P}, code: 1, check: says(other, p.url)},
+		// A config file that cannot be read does not make the portal asked for forgotten.
+		{name: "other portal, config broken", args: []string{"token", P}, env: []string{"SLICES_PORTAL_URL=" + other, "XDG_CONFIG_HOME=" + badConf}, code: 1, check: says(other, p.url)},
+		{name: "other portal flag, config broken", args: []string{"token", "--portal", other, P}, env: []string{"XDG_CONFIG_HOME=" + badConf}, code: 1, check: says(other, p.url)},
 		{name: "empty portal env", args: []string{"token", P}, env: []string{"SLICES_PORTAL_URL="}, self: true, check: hasToken(p, id)},
 		{name: "empty socket env", args: []string{"token", P}, env: []string{"SLICES_AGENT_SOCK="}, self: true, check: hasToken(p, id)},
 		{name: "portal with a slash", args: []string{"--portal", p.url + "/", "token", P}, self: true, check: hasToken(p, id)},

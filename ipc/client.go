@@ -47,9 +47,9 @@ const DefaultCallTimeout = wire.DefaultCallTimeout
 // well within it. One that accepts a connection and says nothing is hung.
 const AnswerWithin = wire.AnswerWithin
 
-// UnresponsiveError says that the agent at Path accepted the connection but
-// did not start answering within AnswerWithin. It matches ErrNoAgent: no
-// agent that works is reachable there.
+// UnresponsiveError says that the agent at Path took the connection, or
+// left it queued with its backlog full, but did not start answering within
+// AnswerWithin. It matches ErrNoAgent: no agent that works is reachable there.
 type UnresponsiveError struct {
 	Path  string
 	After time.Duration
@@ -57,7 +57,7 @@ type UnresponsiveError struct {
 
 // Error names the socket and how long the agent was given.
 func (e *UnresponsiveError) Error() string {
-	return fmt.Sprintf("the agent at %s accepted the connection but did not answer within %s", e.Path, e.After)
+	return fmt.Sprintf("the agent at %s did not answer within %s", e.Path, e.After)
 }
 
 // Is matches ErrNoAgent.
@@ -295,16 +295,19 @@ func (c *Client) TokenRaw(ctx context.Context, ref string, minValid time.Duratio
 		return "", err
 	}
 	defer resp.Body.Close()
-	if n := resp.ContentLength; n > 0 && n <= MaxBodyBytes {
+	if n := resp.ContentLength; n > 0 && n <= wire.MaxAnswerBytes {
 		b := make([]byte, n)
 		if _, err := io.ReadFull(resp.Body, b); err != nil {
 			return "", fmt.Errorf("agent at %s: reading the token: %w", c.path, err)
 		}
 		return string(b), nil
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, wire.MaxAnswerBytes+1))
 	if err != nil {
 		return "", fmt.Errorf("agent at %s: reading the token: %w", c.path, err)
+	}
+	if len(b) > wire.MaxAnswerBytes {
+		return "", fmt.Errorf("agent at %s: the token is longer than %d bytes", c.path, wire.MaxAnswerBytes)
 	}
 	return string(b), nil
 }

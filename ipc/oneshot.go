@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/slices-ri/slices-agent/ipc/wire"
 )
@@ -35,7 +36,14 @@ func (c *Client) roundTrip(req *http.Request) (*http.Response, error) {
 		}
 		wreq.Body = b
 	}
-	conn, err := wire.Dial(c.path)
+	within := c.answerWithin
+	if end, ok := req.Context().Deadline(); ok {
+		within = max(min(within, time.Until(end)), time.Microsecond) // never 0: no bound
+	}
+	conn, err := wire.DialWithin(c.path, within)
+	if errors.Is(err, wire.ErrUnresponsive) {
+		return nil, errUnresponsive
+	}
 	if err != nil {
 		return nil, err
 	}

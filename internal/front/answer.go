@@ -11,9 +11,6 @@ import (
 	"github.com/slices-ri/slices-agent/ipc/wire"
 )
 
-// maxAnswer bounds what the front end reads of an answer.
-const maxAnswer = 1 << 20
-
 // EnvPortal is the environment variable of the portal, as --portal
 // (config.Env(config.KeyPortal); a test holds the two together).
 const EnvPortal = "SLICES_PORTAL_URL"
@@ -34,8 +31,11 @@ func token(c call, args []string) int {
 		h[wire.PortalHeader] = []string{p}
 	}
 	body, err := get(wire.Deadline(time.Now().Add(wire.DefaultCallTimeout)), wire.ResolveSocket(c.socket), target, h)
-	if errors.Is(err, wire.ErrUnresponsive) {
+	switch {
+	case errors.Is(err, wire.ErrUnresponsive):
 		return handOver(args, Unresponsive)
+	case errors.Is(err, wire.ErrTimedOut):
+		return handOver(args, TimedOut)
 	}
 	if err != nil {
 		return handOver(args, "")
@@ -91,7 +91,11 @@ var errAnswer = errors.New("the agent did not answer 200 OK")
 
 // get asks the agent at sock for target and returns the body of a 200 OK.
 func get(ctx context.Context, sock, target string, h wire.Header) ([]byte, error) {
-	conn, err := wire.Dial(sock)
+	within := wire.AnswerWithin
+	if end, ok := ctx.Deadline(); ok {
+		within = max(min(within, time.Until(end)), time.Microsecond) // never 0: no bound
+	}
+	conn, err := wire.DialWithin(sock, within)
 	if err != nil {
 		return nil, err
 	}
@@ -103,8 +107,8 @@ func get(ctx context.Context, sock, target string, h wire.Header) ([]byte, error
 	if resp.StatusCode != 200 {
 		return nil, errAnswer
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
-	if err == nil && len(b) > maxAnswer {
+	b, err := io.ReadAll(io.LimitReader(resp.Body, wire.MaxAnswerBytes+1))
+	if err == nil && len(b) > wire.MaxAnswerBytes {
 		err = errors.New("answer too long")
 	}
 	return b, err

@@ -29,9 +29,13 @@ const CoreName = "slices-agent-core"
 // core reads it and removes it from its environment at once.
 const EnvHandover = "SLICES_AGENT_HANDOVER"
 
-// Unresponsive is EnvHandover's value when the agent accepted the front
-// end's connection and did not start answering within wire.AnswerWithin.
-const Unresponsive = "unresponsive"
+// EnvHandover's values: the agent did not take the front end's connection
+// or did not start answering within wire.AnswerWithin (Unresponsive), or
+// started and did not finish within wire.DefaultCallTimeout (TimedOut).
+const (
+	Unresponsive = "unresponsive"
+	TimedOut     = "timed-out"
+)
 
 // Main runs slices-agent with args (without the program name) and returns
 // the exit status of the commands it answers itself; the others never
@@ -91,7 +95,7 @@ func parse(args []string) (call, bool) {
 				return c, false
 			}
 			if !hasValue {
-				if i+1 == len(args) {
+				if i+1 == len(args) || args[i+1] == "--" { // the core splits at "--" first
 					return c, false
 				}
 				i++
@@ -172,9 +176,21 @@ func corePath() (string, error) {
 		filepath.Join(dir, CoreName),
 	}
 	for _, p := range tried {
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			return p, nil
+		fi, err := os.Stat(p)
+		if err != nil || !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
+			continue
 		}
+		// Only as trusted as this executable: owned by root or by this
+		// executable's owner, and writable by nobody else.
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			if me, err := os.Stat(self); err == nil {
+				owner := me.Sys().(*syscall.Stat_t).Uid
+				if (st.Uid != 0 && st.Uid != owner) || fi.Mode()&0o022 != 0 {
+					return "", errors.New(p + " is not as trusted as slices-agent itself (another owner, or writable by others)")
+				}
+			}
+		}
+		return p, nil
 	}
 	return "", errors.New("not found in " + strings.Join(tried, " or "))
 }

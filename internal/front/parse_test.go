@@ -49,6 +49,7 @@ func TestParseTakesOnlyWhatItUnderstands(t *testing.T) {
 		{"prompt", "--min-valid", "5m"}, {"--min-valid", "5m", "token"}, {"--min-valid=5m", "token"},
 		{"--", "token"}, {"-a", "/s"}, {"prompt", "a", "b"}, {"token", "--", "a", "b"}, {"exec", "--", "token"},
 		{"token", ""}, {"token", "--", ""},
+		{"token", "--scope", "--", "p"}, {"-a", "--", "token"}, {"token", "--portal", "--"}, {"token", "-a", "--", "p"},
 	} {
 		if got, ok := parse(args); ok {
 			t.Errorf("parse(%q) = %+v: the front end takes it, want it handed over", args, got)

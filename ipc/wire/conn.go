@@ -66,8 +66,15 @@ type Conn struct {
 // Dial connects to the agent's Unix socket at path once its directory is
 // the user's own, and checks that the peer runs as the user, before a byte
 // is sent (*safedir.Error otherwise). Other errors are those of connect(2)
-// (ENOENT, ECONNREFUSED, EACCES) in an *os.PathError naming the path.
-func Dial(path string) (*Conn, error) {
+// (ENOENT, ECONNREFUSED, EACCES) in an *os.PathError naming the path. The
+// connection must be made within AnswerWithin (see DialWithin).
+func Dial(path string) (*Conn, error) { return DialWithin(path, AnswerWithin) }
+
+// DialWithin is Dial, where within bounds connect(2) (zero: no bound). An
+// agent that has stopped accepting (stopped, frozen) leaves connections
+// queued until its backlog is full, and then a connect waits for it: such
+// an agent is ErrUnresponsive, as one that accepts and says nothing.
+func DialWithin(path string, within time.Duration) (*Conn, error) {
 	if err := CheckSocketDir(path); err != nil {
 		return nil, err
 	}
@@ -75,11 +82,21 @@ func Dial(path string) (*Conn, error) {
 	if err != nil {
 		return nil, os.NewSyscallError("socket", err)
 	}
+	c := &Conn{fd: fd}
+	if within > 0 {
+		if err := c.setTimeout(unix.SO_SNDTIMEO, time.Now().Add(within)); err != nil {
+			unix.Close(fd)
+			return nil, err
+		}
+	}
 	for {
 		err = unix.Connect(fd, &unix.SockaddrUnix{Name: path})
 		if err != unix.EINTR {
 			break
 		}
+	}
+	if err == unix.EAGAIN && within > 0 {
+		err = ErrUnresponsive // the backlog stayed full for all of within
 	}
 	if err != nil {
 		unix.Close(fd)
@@ -90,7 +107,8 @@ func Dial(path string) (*Conn, error) {
 		unix.Close(fd)
 		return nil, err
 	}
-	return &Conn{fd: fd, f: os.NewFile(uintptr(fd), path)}, nil
+	c.f = os.NewFile(uintptr(fd), path)
+	return c, nil
 }
 
 // setTimeouts bounds every read and write by the deadline end (zero: none).

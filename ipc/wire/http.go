@@ -15,9 +15,9 @@ import (
 // MaxHeadBytes bounds an answer's status line and header fields together.
 const MaxHeadBytes = 64 << 10
 
-// ErrUnresponsive is an agent that accepted the connection and did not
-// start answering within the time RoundTrip gave it.
-var ErrUnresponsive = errors.New("the agent accepted the connection but did not answer")
+// ErrUnresponsive is an agent that took the connection, or left it queued
+// (see DialWithin), and did not start answering in the time it was given.
+var ErrUnresponsive = errors.New("the agent did not answer")
 
 // ProtocolError is an answer that is not HTTP/1.1, or a request that
 // cannot be written as HTTP/1.1.

@@ -5,6 +5,10 @@ import "time"
 // MediaTypeJWT is the Accept value that asks a token route for the raw token.
 const MediaTypeJWT = "application/jwt"
 
+// MaxAnswerBytes is the most a command-line client reads of a token or
+// status answer: a longer one is refused, never cut short.
+const MaxAnswerBytes = 1 << 20
+
 // DefaultCallTimeout bounds one call to the agent other than an events stream.
 const DefaultCallTimeout = 30 * time.Second
 
