@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/slices-ri/slices-agent/ipc/wire"
 )
@@ -36,11 +35,7 @@ func (c *Client) roundTrip(req *http.Request) (*http.Response, error) {
 		}
 		wreq.Body = b
 	}
-	within := c.answerWithin
-	if end, ok := req.Context().Deadline(); ok {
-		within = max(min(within, time.Until(end)), time.Microsecond) // never 0: no bound
-	}
-	conn, err := wire.DialWithin(c.path, within)
+	conn, err := wire.DialContext(req.Context(), c.path, c.answerWithin)
 	if errors.Is(err, wire.ErrUnresponsive) {
 		return nil, errUnresponsive
 	}

@@ -170,11 +170,11 @@ func (h *handler) wrap(rt route) http.Handler {
 		}
 		if r.Body != http.NoBody { // a request without a body has nothing to bound or drain
 			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-		}
-		if !rt.readsBody && r.Body != http.NoBody {
-			if err := drain(r); err != nil {
-				h.writeError(w, err)
-				return
+			if !rt.readsBody {
+				if err := drain(r); err != nil {
+					h.writeError(w, err)
+					return
+				}
 			}
 		}
 		start := time.Now()

@@ -91,11 +91,7 @@ var errAnswer = errors.New("the agent did not answer 200 OK")
 
 // get asks the agent at sock for target and returns the body of a 200 OK.
 func get(ctx context.Context, sock, target string, h wire.Header) ([]byte, error) {
-	within := wire.AnswerWithin
-	if end, ok := ctx.Deadline(); ok {
-		within = max(min(within, time.Until(end)), time.Microsecond) // never 0: no bound
-	}
-	conn, err := wire.DialWithin(sock, within)
+	conn, err := wire.DialContext(ctx, sock, wire.AnswerWithin)
 	if err != nil {
 		return nil, err
 	}

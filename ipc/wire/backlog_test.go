@@ -31,7 +31,7 @@ func TestDialGivesUpOnAFullBacklog(t *testing.T) {
 	unresponsive := 0
 	for i := range 6 {
 		start := time.Now()
-		c, err := DialWithin(sock, 200*time.Millisecond)
+		c, err := DialContext(t.Context(), sock, 200*time.Millisecond)
 		took := time.Since(start)
 		if took > 5*time.Second {
 			t.Fatalf("dial %d took %v", i+1, took)

@@ -67,14 +67,19 @@ type Conn struct {
 // the user's own, and checks that the peer runs as the user, before a byte
 // is sent (*safedir.Error otherwise). Other errors are those of connect(2)
 // (ENOENT, ECONNREFUSED, EACCES) in an *os.PathError naming the path. The
-// connection must be made within AnswerWithin (see DialWithin).
-func Dial(path string) (*Conn, error) { return DialWithin(path, AnswerWithin) }
+// connection must be made within AnswerWithin (see DialContext).
+func Dial(path string) (*Conn, error) { return DialContext(context.Background(), path, AnswerWithin) }
 
-// DialWithin is Dial, where within bounds connect(2) (zero: no bound). An
-// agent that has stopped accepting (stopped, frozen) leaves connections
-// queued until its backlog is full, and then a connect waits for it: such
-// an agent is ErrUnresponsive, as one that accepts and says nothing.
-func DialWithin(path string, within time.Duration) (*Conn, error) {
+// DialContext is Dial, where connect(2) must succeed within answerWithin
+// (zero: no such bound) and before ctx's deadline. An agent that has
+// stopped accepting (stopped, frozen) leaves connections queued until its
+// backlog is full, and then a connect waits for it: such an agent is
+// ErrUnresponsive, as one that accepts and says nothing.
+func DialContext(ctx context.Context, path string, answerWithin time.Duration) (*Conn, error) {
+	within := answerWithin
+	if end, ok := ctx.Deadline(); ok && (within <= 0 || time.Until(end) < within) {
+		within = max(time.Until(end), time.Microsecond) // never 0, which is no bound
+	}
 	if err := CheckSocketDir(path); err != nil {
 		return nil, err
 	}

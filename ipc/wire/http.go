@@ -16,7 +16,7 @@ import (
 const MaxHeadBytes = 64 << 10
 
 // ErrUnresponsive is an agent that took the connection, or left it queued
-// (see DialWithin), and did not start answering in the time it was given.
+// (see DialContext), and did not start answering in the time it was given.
 var ErrUnresponsive = errors.New("the agent did not answer")
 
 // ProtocolError is an answer that is not HTTP/1.1, or a request that
