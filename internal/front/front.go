@@ -180,17 +180,27 @@ func corePath() (string, error) {
 		if err != nil || !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
 			continue
 		}
-		// Only as trusted as this executable: owned by root or by this
-		// executable's owner, and writable by nobody else.
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			if me, err := os.Stat(self); err == nil {
-				owner := me.Sys().(*syscall.Stat_t).Uid
-				if (st.Uid != 0 && st.Uid != owner) || fi.Mode()&0o022 != 0 {
-					return "", errors.New(p + " is not as trusted as slices-agent itself (another owner, or writable by others)")
-				}
-			}
+		if !asTrusted(p, self) || !asTrusted(filepath.Dir(p), self) {
+			return "", errors.New(p + " is not as trusted as slices-agent itself (another owner, or writable by others)")
 		}
 		return p, nil
 	}
 	return "", errors.New("not found in " + strings.Join(tried, " or "))
+}
+
+// asTrusted reports whether the file or directory at path is as trusted as
+// the executable self: owned by root or by self's owner, and writable by
+// nobody else, so that nobody else can have put it there or replace it.
+func asTrusted(path, self string) bool {
+	fi, err := os.Stat(path)
+	me, merr := os.Stat(self)
+	if err != nil || merr != nil {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	owner, ok2 := me.Sys().(*syscall.Stat_t)
+	if !ok || !ok2 {
+		return true // no owners to compare on this platform
+	}
+	return (st.Uid == 0 || st.Uid == owner.Uid) && fi.Mode()&0o022 == 0
 }
