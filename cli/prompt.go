@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"io"
-	"os"
 	"time"
 
 	"github.com/slices-ri/slices-agent/internal/segment"
@@ -30,9 +29,6 @@ func prompt(ctx context.Context, e *env, format, color string) error {
 	}
 	if !segment.ValidColor(color) {
 		return usagef("--color %q: want auto, always, never, bash or zsh", color)
-	}
-	if _, err := os.Stat(e.socket); err != nil {
-		return nil // no agent: nothing to show, at once
 	}
 	ctx, cancel := context.WithTimeout(ctx, segment.Timeout)
 	defer cancel()

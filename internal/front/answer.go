@@ -63,11 +63,7 @@ func prompt(c call, args []string) int {
 	if !segment.ValidColor(c.color) {
 		return handOver(args, "")
 	}
-	sock := wire.ResolveSocket(c.socket)
-	if _, err := os.Stat(sock); err != nil {
-		return 0 // no agent: nothing to show
-	}
-	body, err := get(wire.Deadline(time.Now().Add(segment.Timeout)), sock, "/v1/status", nil)
+	body, err := get(wire.Deadline(time.Now().Add(segment.Timeout)), wire.ResolveSocket(c.socket), "/v1/status", nil)
 	if err != nil {
 		return 0 // no agent, or too slow: a prompt stays empty rather than stall
 	}
