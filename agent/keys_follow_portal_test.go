@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"testing"
 	"testing/synctest"
-	"time"
 
 	"github.com/slices-ri/slices-agent/devportal"
 	"github.com/slices-ri/slices-agent/ipc"
@@ -52,29 +51,6 @@ func impostorJWKS(t *testing.T, w *world) string {
 	}
 	b, _ := json.Marshal(set)
 	return string(b)
-}
-
-// tryLogin runs a device login and returns how it ended.
-func tryLogin(t *testing.T, a *Agent) ipc.LoginState {
-	t.Helper()
-	ctx := testCtx(t)
-	if _, err := a.StartLogin(ctx); err != nil {
-		t.Fatalf("start login: %v", err)
-	}
-	for {
-		st, err := a.LoginStatus(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.State != ipc.LoginPending {
-			return st
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal("login did not finish")
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
 }
 
 // The key set the agent holds is stale (same kid, another key): the first

@@ -168,6 +168,14 @@ func testCtx(t testing.TB) context.Context {
 // login runs a device login through the agent and waits until it is done.
 func login(t testing.TB, a *Agent) {
 	t.Helper()
+	if st := tryLogin(t, a); st.State != ipc.LoginDone {
+		t.Fatalf("login %s: %s", st.State, st.Error)
+	}
+}
+
+// tryLogin runs a device login and returns how it ended.
+func tryLogin(t testing.TB, a *Agent) ipc.LoginState {
+	t.Helper()
 	ctx := testCtx(t)
 	if _, err := a.StartLogin(ctx); err != nil {
 		t.Fatalf("start login: %v", err)
@@ -177,11 +185,8 @@ func login(t testing.TB, a *Agent) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		switch st.State {
-		case ipc.LoginDone:
-			return
-		case ipc.LoginFailed, ipc.LoginExpired:
-			t.Fatalf("login %s: %s", st.State, st.Error)
+		if st.State != ipc.LoginPending {
+			return st
 		}
 		select {
 		case <-ctx.Done():
